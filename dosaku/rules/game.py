@@ -64,7 +64,8 @@ class GameState:
         self.last_captured = np.empty(0, dtype=np.int32)
         self._out = np.empty(size * size, dtype=np.int32)
         self._mask = np.empty(size * size + 1, dtype=np.bool_)
-        self._hkeys = np.zeros(max(256, 4 * size * size), dtype=np.uint64)
+        # open addressing with `index & (len - 1)`: the length must be a power of two
+        self._hkeys = np.zeros(1 << max(8, (4 * size * size - 1).bit_length()), dtype=np.uint64)
         self._hcounts = np.zeros(self._hkeys.shape[0], dtype=np.int32)
         self._hdistinct = 0
         self._record_position()
