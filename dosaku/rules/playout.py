@@ -188,6 +188,7 @@ class PlayoutBoard:
         self.stack = np.empty(n, dtype=np.int32)
         self.rng = new_rng(seed)
         self.max_moves = 3 * n
+        self.moves_played = 0
 
     def run(self) -> float:
         """One playout from the state; returns its Tromp-Taylor score (black - white - komi)."""
@@ -195,8 +196,9 @@ class PlayoutBoard:
         np.copyto(self.stones, s.stones)
         np.copyto(self.chain, s.chain)
         np.copyto(self.ckey, s.ckey)
-        playout(self.stones, self.chain, self.ckey, s.nbr, s.diag, s.zkeys, s.to_play,
-                s.ko_point if s.ko_color == s.to_play else -1, self.max_moves, self.rng,
-                self.empties, self.where, self.out)
+        self.moves_played = playout(
+            self.stones, self.chain, self.ckey, s.nbr, s.diag, s.zkeys, s.to_play,
+            s.ko_point if s.ko_color == s.to_play else -1, self.max_moves, self.rng,
+            self.empties, self.where, self.out)
         black, white = area_ownership(self.stones, s.nbr, self.owner, self.stack, self.where)
         return black - white - s.komi
