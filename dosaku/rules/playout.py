@@ -17,7 +17,7 @@ import numpy as np
 from numba import njit
 
 from . import board as kernels
-from .board import is_eye, move_effect, place_stone
+from .board import is_eye, place_stone
 
 
 def new_rng(seed: int) -> np.ndarray:
@@ -28,12 +28,31 @@ def new_rng(seed: int) -> np.ndarray:
 
 @njit(cache=True, inline="always")
 def rand_below(rng, k):
+    """Uniform integer in [0, k) for k < 2**32, by xorshift64* and a multiply-shift."""
     x = rng[0]
     x ^= x >> np.uint64(12)
     x ^= x << np.uint64(25)
     x ^= x >> np.uint64(27)
     rng[0] = x
-    return np.int64((x * np.uint64(2685821657736338717)) >> np.uint64(33)) % k
+    high = (x * np.uint64(2685821657736338717)) >> np.uint64(32)
+    return np.int64((high * np.uint64(k)) >> np.uint64(32))
+
+
+@njit(cache=True, inline="always")
+def breathes(stones, chain, nbr, p, color):
+    """True if a stone of ``color`` at empty ``p`` would have a liberty (own, or by capture)."""
+    head, libs = chain[kernels.HEAD], chain[kernels.LIBS]
+    for k in range(4):
+        q = nbr[p, k]
+        if q < 0:
+            continue
+        v = stones[q]
+        if v == 0:
+            return True
+        lib = libs[head[q]]
+        if (v == color and lib > 1) or (v != color and lib == 1):
+            return True
+    return False
 
 
 @njit(cache=True)
@@ -61,11 +80,10 @@ def playout(stones, chain, ckey, nbr, diag, zkeys, color, ko_point, max_moves, r
         while k > 0:
             i = rand_below(rng, k)
             p = empties[i]
-            if p != ko and not is_eye(stones, nbr, diag, p, color):
-                outcome, _ = move_effect(stones, chain, ckey, nbr, zkeys, p, color)
-                if outcome == kernels.OK:
-                    move = p
-                    break
+            if (p != ko and not is_eye(stones, nbr, diag, p, color)
+                    and breathes(stones, chain, nbr, p, color)):
+                move = p
+                break
             # set p aside for this turn: swap it behind the live range
             k -= 1
             q = empties[k]
@@ -202,3 +220,33 @@ class PlayoutBoard:
             self.empties, self.where, self.out)
         black, white = area_ownership(self.stones, s.nbr, self.owner, self.stack, self.where)
         return black - white - s.komi
+
+
+@njit(cache=True)
+def playout_scores(stones, chain, ckey, nbr, diag, zkeys, color, ko_point, komi, n_playouts,
+                   max_moves, rng, scores):
+    """Run ``n_playouts`` playouts from one position, writing each Tromp-Taylor score
+    (black - white - komi) into ``scores``. The position arrays are left untouched.
+
+    One call does all the work, so batches of playouts (rollouts at a search leaf, the
+    benchmark) pay Python's call overhead once.
+    """
+    if n_playouts > scores.shape[0]:
+        raise ValueError("scores is shorter than n_playouts")
+    nn = stones.shape[0]
+    s2 = np.empty_like(stones)
+    c2 = np.empty_like(chain)
+    k2 = np.empty_like(ckey)
+    empties = np.empty(nn, dtype=np.int32)
+    where = np.empty(nn, dtype=np.int32)
+    out = np.empty(nn, dtype=np.int32)
+    owner = np.empty(nn, dtype=np.int8)
+    stack = np.empty(nn, dtype=np.int32)
+    for i in range(n_playouts):
+        s2[:] = stones
+        c2[:] = chain
+        k2[:] = ckey
+        playout(s2, c2, k2, nbr, diag, zkeys, color, ko_point, max_moves, rng, empties, where, out)
+        black, white = area_ownership(s2, nbr, owner, stack, where)
+        scores[i] = black - white - komi
+    return scores
