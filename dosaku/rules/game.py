@@ -54,6 +54,7 @@ class GameState:
         self.nbr, self.diag, self.zkeys = kernels.geometry(size)
         self.stones, self.chain, self.ckey = kernels.empty_arrays(size)
         self.to_play = BLACK
+        self.start_to_play = BLACK
         self.ko_point = -1  # the point the simple-ko rule forbids to `ko_color`
         self.ko_color = EMPTY
         self.passes = 0  # consecutive passes
@@ -183,6 +184,8 @@ class GameState:
         if reason is not None:
             raise IllegalMoveError(reason, move, color, self.size)
         n_cap = 0
+        if not self.moves:
+            self.start_to_play = self.to_play  # who was to move before the first move (undo)
         if move == self.pass_move:
             self.passes += 1
             self.ko_point, self.ko_color = -1, EMPTY
@@ -204,10 +207,12 @@ class GameState:
     def pass_turn(self) -> None:
         self.play(self.pass_move)
 
-    def setup(self, black=(), white=(), empty=()) -> None:
+    def setup(self, black=(), white=(), empty=(), to_play: int | None = None) -> None:
         """Place (or clear) stones before the first move: SGF AB/AW/AE, handicap stones.
 
-        Raises ValueError if moves were already played or a chain would have no liberty.
+        ``to_play`` (default: unchanged) is who moves next; it is part of the position recorded
+        for situational superko. Raises ValueError if moves were already played or a chain
+        would have no liberty.
         """
         if self.moves:
             raise ValueError("set-up stones are only allowed before the first move")
@@ -228,6 +233,8 @@ class GameState:
             key ^= self.zkeys[p, 0 if trial[p] == BLACK else 1]
         self.position_hash = key
         self.ko_point, self.ko_color = -1, EMPTY
+        if to_play is not None:
+            self.to_play = to_play
         self._hkeys[:] = 0
         self._hcounts[:] = 0
         self._hdistinct = 0
@@ -243,17 +250,17 @@ class GameState:
             raise ValueError("no move to undo")
         moves = self.moves[:-1]
         fresh = GameState(self.size, self.komi, self.ruleset)
-        if self.setup_stones:
-            fresh.setup(black=[p for c, p in self.setup_stones if c == BLACK],
-                        white=[p for c, p in self.setup_stones if c == WHITE])
-            fresh.to_play = self.initial_to_play
+        fresh.setup(black=[p for c, p in self.setup_stones if c == BLACK],
+                    white=[p for c, p in self.setup_stones if c == WHITE],
+                    to_play=self.start_to_play)
         for color, move in moves:
             fresh.play(move, color)
         self.__dict__.update(fresh.__dict__)
 
     @property
     def initial_to_play(self) -> int:
-        return self.moves[0][0] if self.moves else self.to_play
+        """Who was to move before the first move (who is to move now, if none was played)."""
+        return self.start_to_play if self.moves else self.to_play
 
     def copy(self) -> GameState:
         other = object.__new__(GameState)
@@ -306,8 +313,7 @@ class GameState:
                 elif ch not in ".+":
                     raise ValueError(f"unknown diagram character {ch!r} in row {i + 1}")
         state = cls(size, komi, ruleset)
-        state.setup(black=black, white=white)
-        state.to_play = to_play
+        state.setup(black=black, white=white, to_play=to_play)
         return state
 
     def to_diagram(self) -> str:
