@@ -19,7 +19,7 @@ removed stone. No move ever recounts a whole chain, so play is O(size of the sma
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 
 import numpy as np
 from numba import njit
@@ -32,7 +32,7 @@ OK, OCCUPIED, SUICIDE, SINGLE_SUICIDE = 0, 1, 2, 3
 ZOBRIST_SEED = 0x5EED_D05A
 
 
-@lru_cache(maxsize=None)
+@cache
 def geometry(n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(nbr, diag, zkeys) for an ``n × n`` board; read-only arrays, shared by every game."""
     nbr = np.full((n * n, 4), -1, dtype=np.int32)

@@ -40,7 +40,8 @@ class IllegalMoveError(ValueError):
         self.color = color
         where = ""
         if move is not None and size is not None and 0 <= move <= size * size:
-            where = f" {color_name(color)} {to_gtp(move, size)}" if color else f" {to_gtp(move, size)}"
+            who = f" {color_name(color)}" if color else ""
+            where = f"{who} {to_gtp(move, size)}"
         super().__init__(f"illegal move{where}: {reason}")
 
 

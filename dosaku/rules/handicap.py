@@ -8,6 +8,8 @@ stones from 2 up to all points but one.
 
 from __future__ import annotations
 
+import numpy as np
+
 from .types import Move, check_size
 
 
@@ -47,3 +49,31 @@ def fixed_handicap(size: int, stones: int) -> list[Move]:
         8: corners + sides_lr + sides_tb, 9: corners + sides_lr + sides_tb + centre,
     }
     return layouts[stones]
+
+
+def free_handicap_points(size: int, stones: int) -> list[Move]:
+    """Where ``place_free_handicap`` puts ``stones`` black stones (2..size*size-1).
+
+    The fixed placement as far as it goes; each further stone on the empty point that best
+    trades distance from the stones so far (king's moves) against distance from the corner
+    stones' line (third line up to 12x12, fourth above), ties to the lowest index.
+    Deterministic. Raises ValueError for a count outside 2..size*size-1.
+    """
+    if not 2 <= stones <= max_free_handicap(size):
+        raise ValueError(f"invalid number of stones {stones} for a {size}x{size} board")
+    top = max_fixed_handicap(size)
+    if stones <= top:
+        return fixed_handicap(size, stones)
+    chosen = fixed_handicap(size, top) if top >= 2 else []
+    rows, cols = np.divmod(np.arange(size * size), size)
+    line = np.minimum.reduce([rows, cols, size - 1 - rows, size - 1 - cols])
+    off_line = np.abs(line - (2 if size <= 12 else 3))
+    distance = np.full(size * size, 2 * size)
+    for p in chosen:
+        distance = np.minimum(distance, np.maximum(abs(rows - p // size), abs(cols - p % size)))
+    while len(chosen) < stones:
+        score = np.where(distance > 0, distance - off_line, -4 * size)
+        p = int(np.argmax(score))
+        chosen.append(p)
+        distance = np.minimum(distance, np.maximum(abs(rows - p // size), abs(cols - p % size)))
+    return chosen

@@ -62,5 +62,6 @@ def color_name(color: int) -> str:
 def check_size(size: int) -> int:
     """Return ``size`` if dosaku supports it (2..25), else raise ValueError."""
     if not isinstance(size, int) or not MIN_SIZE <= size <= MAX_SIZE:
-        raise ValueError(f"board size must be an integer from {MIN_SIZE} to {MAX_SIZE}, got {size!r}")
+        raise ValueError(
+            f"board size must be an integer from {MIN_SIZE} to {MAX_SIZE}, got {size!r}")
     return size

@@ -1,0 +1,117 @@
+"""``dosaku`` subcommands: ``gtp`` (a GTP engine on stdin/stdout), ``play`` (a game in the
+terminal), ``bench NAME [ARGS...]`` (a benchmark script from the source checkout).
+
+``main(argv)`` only parses; each subcommand is one function that imports what it needs, so
+``dosaku gtp`` never loads more than the rules and the agent it plays with.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import runpy
+import sys
+from pathlib import Path
+
+BENCHMARKS = ("rules",)
+
+
+def board_size(text: str) -> int:
+    """argparse type: a board size dosaku supports."""
+    from dosaku.rules.types import check_size
+    try:
+        return check_size(int(text))
+    except ValueError as e:
+        raise argparse.ArgumentTypeError(str(e)) from None
+
+
+def rules(text: str):
+    """argparse type: a ruleset preset by name (chinese, tromp-taylor, japanese, aliases)."""
+    from dosaku.rules.ruleset import ruleset_named
+    try:
+        return ruleset_named(text)
+    except ValueError as e:
+        raise argparse.ArgumentTypeError(str(e)) from None
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="dosaku", description=__doc__.split("\n\n")[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+    gtp = commands.add_parser("gtp", help="speak GTP on stdin/stdout")
+    gtp.add_argument("--size", type=board_size, default=19, help="board size (default 19)")
+    gtp.add_argument("--komi", type=float, default=7.5)
+    gtp.add_argument("--rules", type=rules, default="chinese",
+                     help="chinese, tromp-taylor or japanese")
+    gtp.add_argument("--seed", type=int, default=None, help="seed of the random agent")
+    gtp.set_defaults(run=run_gtp)
+    play = commands.add_parser("play", help="play a game against the engine in the terminal")
+    play.add_argument("--size", type=board_size, default=9, help="board size (default 9)")
+    play.add_argument("--color", choices=("black", "white"), default="black",
+                      help="your colour (default black)")
+    play.add_argument("--komi", type=float, default=7.5)
+    play.add_argument("--rules", type=rules, default="chinese")
+    play.add_argument("--seed", type=int, default=None)
+    play.set_defaults(run=run_play)
+    bench = commands.add_parser("bench", help="run a benchmark from benchmarks/")
+    bench.add_argument("name", choices=BENCHMARKS)
+    bench.add_argument("args", nargs=argparse.REMAINDER, help="passed to the benchmark")
+    bench.set_defaults(run=run_bench)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``dosaku`` console script; returns the exit status."""
+    args = build_parser().parse_args(argv)
+    return args.run(args)
+
+
+def run_gtp(args: argparse.Namespace) -> int:
+    """Answer GTP on stdin/stdout with the random agent until ``quit`` or end of input."""
+    from dosaku.agents.random_agent import RandomAgent
+    from dosaku.gtp.engine import GtpEngine
+
+    engine = GtpEngine(RandomAgent(args.seed), args.size, args.komi, args.rules)
+    if hasattr(sys.stdin, "reconfigure"):  # garbage bytes must not end the engine
+        sys.stdin.reconfigure(errors="replace")
+    try:
+        engine.run(sys.stdin, sys.stdout)
+    except BrokenPipeError:  # the controller went away: nothing left to say
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    except KeyboardInterrupt:
+        return 130
+    return 0
+
+
+def run_play(args: argparse.Namespace) -> int:
+    from dosaku.agents.random_agent import RandomAgent
+    from dosaku.cli.play import play_game
+    from dosaku.rules.game import GameState
+    from dosaku.rules.types import parse_color
+
+    state = GameState(args.size, args.komi, args.rules)
+    play_game(state, RandomAgent(args.seed), parse_color(args.color), sys.stdin, sys.stdout)
+    return 0
+
+
+def benchmark_path(name: str) -> Path:
+    """Where ``benchmarks/<name>.py`` is in a source checkout (it is not installed)."""
+    import dosaku
+    return Path(dosaku.__file__).resolve().parents[1] / "benchmarks" / f"{name}.py"
+
+
+def run_bench(args: argparse.Namespace) -> int:
+    """Run ``benchmarks/<name>.py``'s ``main(argv)``; 2 if the script is not there."""
+    script = benchmark_path(args.name)
+    if not script.is_file():
+        print(f"dosaku bench: {script} not found; benchmarks live in a source checkout "
+              f"of dosaku, not in an installed package", file=sys.stderr)
+        return 2
+    namespace = runpy.run_path(str(script), run_name="dosaku_benchmark")
+    if "main" not in namespace:
+        print(f"dosaku bench: {script} has no main(argv)", file=sys.stderr)
+        return 2
+    return namespace["main"](list(args.args)) or 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
