@@ -15,6 +15,11 @@ Liberties are kept exact incrementally, as in Leela Zero's FastBoard: a new ston
 liberty from each distinct neighbouring chain; merging walks the smaller chain and counts its
 liberties the larger one lacks; a capture gives each distinct neighbouring chain one liberty per
 removed stone. No move ever recounts a whole chain, so play is O(size of the smaller chain).
+
+Kernels index ``chain[LIBS, chain[HEAD, q]]`` directly rather than taking row views
+(``libs = chain[LIBS]``): each view costs numba a reference-count round trip, and measured in
+playouts the direct form was 25% faster. The move kernels are inlined into their callers for
+the same reason (no array arguments passed through a call).
 """
 
 from __future__ import annotations
@@ -69,47 +74,45 @@ def color_index(color):
 
 
 @njit(cache=True, inline="always")
-def first_visit(stones, head, nbr, p, k):
+def first_visit(stones, chain, nbr, p, k):
     """True if neighbour k of p is a stone of a chain that no earlier neighbour of p is in."""
-    h = head[nbr[p, k]]
+    h = chain[HEAD, nbr[p, k]]
     for j in range(k):
         q = nbr[p, j]
-        if q >= 0 and stones[q] != 0 and head[q] == h:
+        if q >= 0 and stones[q] != 0 and chain[HEAD, q] == h:
             return False
     return True
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def remove_chain(stones, chain, nbr, h, out, n_out):
     """Take chain ``h`` off the board, giving its neighbours their liberties back.
 
     The removed points are appended to ``out`` from ``n_out``; returns the new count.
     """
-    head, nxt, libs = chain[HEAD], chain[NEXT], chain[LIBS]
     s = h
     while True:
         stones[s] = 0
         out[n_out] = s
         n_out += 1
-        s = nxt[s]
+        s = chain[NEXT, s]
         if s == h:
             break
     while True:
         for k in range(4):
             q = nbr[s, k]
-            if q >= 0 and stones[q] != 0 and first_visit(stones, head, nbr, s, k):
-                libs[head[q]] += 1
-        s = nxt[s]
+            if q >= 0 and stones[q] != 0 and first_visit(stones, chain, nbr, s, k):
+                chain[LIBS, chain[HEAD, q]] += 1
+        s = chain[NEXT, s]
         if s == h:
             break
     return n_out
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def merge_chains(stones, chain, ckey, nbr, a, b):
     """Merge chains with heads a and b; returns the surviving head (the larger chain's)."""
-    head, nxt, size, libs = chain[HEAD], chain[NEXT], chain[SIZE], chain[LIBS]
-    if size[a] < size[b]:
+    if chain[SIZE, a] < chain[SIZE, b]:
         a, b = b, a
     # Count b's liberties that a lacks. Relabelling b's stones as we go means a liberty next to
     # two of b's stones is counted once (the second sees the first, already in a).
@@ -121,22 +124,23 @@ def merge_chains(stones, chain, ckey, nbr, a, b):
                 shared = False
                 for kk in range(4):
                     f = nbr[e, kk]
-                    if f >= 0 and stones[f] != 0 and head[f] == a:
+                    if f >= 0 and stones[f] != 0 and chain[HEAD, f] == a:
                         shared = True
                         break
                 if not shared:
-                    libs[a] += 1
-        head[s] = a
-        s = nxt[s]
+                    chain[LIBS, a] += 1
+        chain[HEAD, s] = a
+        s = chain[NEXT, s]
         if s == b:
             break
-    size[a] += size[b]
+    chain[SIZE, a] += chain[SIZE, b]
     ckey[a] ^= ckey[b]
-    nxt[a], nxt[b] = nxt[b], nxt[a]  # splice the two circular lists
+    # splice the two circular lists
+    chain[NEXT, a], chain[NEXT, b] = chain[NEXT, b], chain[NEXT, a]
     return a
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def place_stone(stones, chain, ckey, nbr, zkeys, p, color, out):
     """Play ``color`` at empty point ``p``: captures, merges, and suicide removal.
 
@@ -145,13 +149,12 @@ def place_stone(stones, chain, ckey, nbr, zkeys, p, color, out):
     written to ``out``. Returns ``(n_captured, n_self_removed, hash_delta, ko_point)`` where
     ``ko_point`` is the point a simple-ko rule forbids next (-1 if none).
     """
-    head, nxt, size, libs = chain[HEAD], chain[NEXT], chain[SIZE], chain[LIBS]
     zk = zkeys[p, color_index(color)]
     stones[p] = color
-    head[p] = p
-    nxt[p] = p
-    size[p] = 1
-    libs[p] = 0
+    chain[HEAD, p] = p
+    chain[NEXT, p] = p
+    chain[SIZE, p] = 1
+    chain[LIBS, p] = 0
     ckey[p] = zk
     delta = zk
     for k in range(4):
@@ -159,27 +162,27 @@ def place_stone(stones, chain, ckey, nbr, zkeys, p, color, out):
         if q < 0:
             continue
         if stones[q] == 0:
-            libs[p] += 1
-        elif first_visit(stones, head, nbr, p, k):
-            libs[head[q]] -= 1
+            chain[LIBS, p] += 1
+        elif first_visit(stones, chain, nbr, p, k):
+            chain[LIBS, chain[HEAD, q]] -= 1
     # Captures first (any opponent chain now without liberties), then merges.
     n_cap = 0
     for k in range(4):
         q = nbr[p, k]
-        if q >= 0 and stones[q] == -color and libs[head[q]] == 0:
-            delta ^= ckey[head[q]]
-            n_cap = remove_chain(stones, chain, nbr, head[q], out, n_cap)
+        if q >= 0 and stones[q] == -color and chain[LIBS, chain[HEAD, q]] == 0:
+            delta ^= ckey[chain[HEAD, q]]
+            n_cap = remove_chain(stones, chain, nbr, chain[HEAD, q], out, n_cap)
     h = p
     for k in range(4):
         q = nbr[p, k]
-        if q >= 0 and stones[q] == color and head[q] != h:
-            h = merge_chains(stones, chain, ckey, nbr, h, head[q])
+        if q >= 0 and stones[q] == color and chain[HEAD, q] != h:
+            h = merge_chains(stones, chain, ckey, nbr, h, chain[HEAD, q])
     ko = -1
     n_self = 0
-    if libs[h] == 0:
+    if chain[LIBS, h] == 0:
         delta ^= ckey[h]
         n_self = remove_chain(stones, chain, nbr, h, out, n_cap) - n_cap
-    elif n_cap == 1 and size[h] == 1 and libs[h] == 1:
+    elif n_cap == 1 and chain[SIZE, h] == 1 and chain[LIBS, h] == 1:
         ko = out[0]
     return n_cap, n_self, delta, ko
 
@@ -194,7 +197,6 @@ def move_effect(stones, chain, ckey, nbr, zkeys, p, color):
     """
     if stones[p] != 0:
         return OCCUPIED, np.uint64(0)
-    head, libs = chain[HEAD], chain[LIBS]
     delta = zkeys[p, color_index(color)]
     breathes = False
     own_delta = np.uint64(0)
@@ -205,14 +207,14 @@ def move_effect(stones, chain, ckey, nbr, zkeys, p, color):
             continue
         if stones[q] == 0:
             breathes = True
-        elif first_visit(stones, head, nbr, p, k):
-            h = head[q]
+        elif first_visit(stones, chain, nbr, p, k):
+            h = chain[HEAD, q]
             if stones[q] == color:
                 own_chains += 1
                 own_delta ^= ckey[h]
-                if libs[h] > 1:
+                if chain[LIBS, h] > 1:
                     breathes = True
-            elif libs[h] == 1:
+            elif chain[LIBS, h] == 1:
                 delta ^= ckey[h]
                 breathes = True
     if breathes:
@@ -317,8 +319,7 @@ def legal_mask(stones, chain, ckey, nbr, zkeys, color, ko_point, allow_suicide,
 @njit(cache=True)
 def liberty_points(stones, chain, nbr, p, out):
     """Write the distinct liberties of the chain at ``p`` into ``out``; returns their count."""
-    head, nxt = chain[HEAD], chain[NEXT]
-    h = head[p]
+    h = chain[HEAD, p]
     n = 0
     s = h
     while True:
@@ -333,7 +334,7 @@ def liberty_points(stones, chain, nbr, p, out):
                 if not dup:
                     out[n] = e
                     n += 1
-        s = nxt[s]
+        s = chain[NEXT, s]
         if s == h:
             break
     return n
@@ -347,7 +348,6 @@ def check_consistency(stones, chain, ckey, nbr, zkeys):
     1 head/membership, 2 size, 3 liberties, 4 chain key, 5 a chain without liberties.
     """
     nn = stones.shape[0]
-    head, nxt, size, libs = chain[HEAD], chain[NEXT], chain[SIZE], chain[LIBS]
     seen = np.zeros(nn, dtype=np.bool_)
     stack = np.empty(nn, dtype=np.int64)
     lib_mark = np.full(nn, -1, dtype=np.int64)
@@ -355,7 +355,7 @@ def check_consistency(stones, chain, ckey, nbr, zkeys):
         if stones[p] == 0 or seen[p]:
             continue
         color = stones[p]
-        h = head[p]
+        h = chain[HEAD, p]
         top = 0
         stack[top] = p
         top += 1
@@ -368,7 +368,7 @@ def check_consistency(stones, chain, ckey, nbr, zkeys):
             s = stack[top]
             count += 1
             key ^= zkeys[s, color_index(color)]
-            if head[s] != h:
+            if chain[HEAD, s] != h:
                 return 1
             for k in range(4):
                 q = nbr[s, k]
@@ -388,14 +388,14 @@ def check_consistency(stones, chain, ckey, nbr, zkeys):
             walk += 1
             if stones[s] != color or walk > nn:
                 return 1
-            s = nxt[s]
+            s = chain[NEXT, s]
             if s == h:
                 break
         if walk != count:
             return 1
-        if size[h] != count:
+        if chain[SIZE, h] != count:
             return 2
-        if libs[h] != nlibs:
+        if chain[LIBS, h] != nlibs:
             return 3
         if ckey[h] != key:
             return 4
@@ -411,12 +411,11 @@ def rebuild_chains(stones, chain, ckey, nbr, zkeys):
     Returns the number of chains left without liberties (an impossible position if nonzero).
     """
     nn = stones.shape[0]
-    head, nxt, size, libs = chain[HEAD], chain[NEXT], chain[SIZE], chain[LIBS]
     for p in range(nn):
-        head[p] = p
-        nxt[p] = p
-        size[p] = 0
-        libs[p] = 0
+        chain[HEAD, p] = p
+        chain[NEXT, p] = p
+        chain[SIZE, p] = 0
+        chain[LIBS, p] = 0
         ckey[p] = 0
     seen = np.zeros(nn, dtype=np.bool_)
     stack = np.empty(nn, dtype=np.int64)
@@ -434,12 +433,12 @@ def rebuild_chains(stones, chain, ckey, nbr, zkeys):
         while top > 0:
             top -= 1
             s = stack[top]
-            head[s] = p
+            chain[HEAD, s] = p
             if s != p:  # thread s into p's circular list
-                nxt[s] = nxt[prev]
-                nxt[prev] = s
+                chain[NEXT, s] = chain[NEXT, prev]
+                chain[NEXT, prev] = s
                 prev = s
-            size[p] += 1
+            chain[SIZE, p] += 1
             ckey[p] ^= zkeys[s, ci]
             for k in range(4):
                 q = nbr[s, k]
@@ -451,7 +450,7 @@ def rebuild_chains(stones, chain, ckey, nbr, zkeys):
                     top += 1
                 elif stones[q] == 0 and lib_mark[q] != p:
                     lib_mark[q] = p
-                    libs[p] += 1
-        if libs[p] == 0:
+                    chain[LIBS, p] += 1
+        if chain[LIBS, p] == 0:
             dead += 1
     return dead

@@ -41,7 +41,6 @@ def rand_below(rng, k):
 @njit(cache=True, inline="always")
 def breathes(stones, chain, nbr, p, color):
     """True if a stone of ``color`` at empty ``p`` would have a liberty (own, or by capture)."""
-    head, libs = chain[kernels.HEAD], chain[kernels.LIBS]
     for k in range(4):
         q = nbr[p, k]
         if q < 0:
@@ -49,7 +48,7 @@ def breathes(stones, chain, nbr, p, color):
         v = stones[q]
         if v == 0:
             return True
-        lib = libs[head[q]]
+        lib = chain[kernels.LIBS, chain[kernels.HEAD, q]]
         if (v == color and lib > 1) or (v != color and lib == 1):
             return True
     return False
