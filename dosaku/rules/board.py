@@ -454,3 +454,32 @@ def rebuild_chains(stones, chain, ckey, nbr, zkeys):
         if chain[LIBS, p] == 0:
             dead += 1
     return dead
+
+
+# Outcome codes of `play_move` (0 = played).
+PLAYED, ILLEGAL_OCCUPIED, ILLEGAL_KO, ILLEGAL_SUICIDE, ILLEGAL_SUPERKO = 0, 1, 2, 3, 4
+
+
+@njit(cache=True)
+def play_move(stones, chain, ckey, nbr, zkeys, hkeys, hcounts, p, color, ko_point,
+              allow_suicide, check_history, key_after, out):
+    """Check a move and, if legal, play it and record the new position: one call per move.
+
+    ``key_after`` is the history key of the current stones once ``color`` has moved (see
+    ``GameState._key_after``); the key after the move is ``key_after ^ delta``.
+    Returns ``(status, n_captured, n_self_removed, hash_delta, ko_point, new_key)`` where status
+    is PLAYED or an ILLEGAL_* code (nothing changed then) and ``new_key`` says whether the
+    recorded key was new to the history table.
+    """
+    outcome, delta = move_effect(stones, chain, ckey, nbr, zkeys, p, color)
+    if outcome == OCCUPIED:
+        return ILLEGAL_OCCUPIED, 0, 0, np.uint64(0), -1, False
+    if p == ko_point:
+        return ILLEGAL_KO, 0, 0, np.uint64(0), -1, False
+    if outcome == SINGLE_SUICIDE or (outcome == SUICIDE and not allow_suicide):
+        return ILLEGAL_SUICIDE, 0, 0, np.uint64(0), -1, False
+    if check_history and history_contains(hkeys, key_after ^ delta):
+        return ILLEGAL_SUPERKO, 0, 0, np.uint64(0), -1, False
+    n_cap, n_self, delta, ko = place_stone(stones, chain, ckey, nbr, zkeys, p, color, out)
+    new_key = history_add(hkeys, hcounts, key_after ^ delta)
+    return PLAYED, n_cap, n_self, delta, ko, new_key

@@ -23,10 +23,11 @@ from .types import BLACK, EMPTY, WHITE, Move, check_size, color_name
 BASE_KEY = np.uint64(0x9E3779B97F4A7C15)
 SIDE_KEY = np.uint64(0xD1B54A32D192ED03)
 
-REASONS = {
-    kernels.OCCUPIED: "occupied",
-    kernels.SUICIDE: "suicide",
-    kernels.SINGLE_SUICIDE: "suicide",
+PLAY_REASONS = {
+    kernels.ILLEGAL_OCCUPIED: "occupied",
+    kernels.ILLEGAL_KO: "ko",
+    kernels.ILLEGAL_SUICIDE: "suicide",
+    kernels.ILLEGAL_SUPERKO: "superko",
 }
 
 
@@ -181,29 +182,37 @@ class GameState:
         color = self.to_play if color is None else color
         if color not in (BLACK, WHITE):
             raise ValueError(f"invalid color {color!r}")
-        reason = self.illegal_reason(move, color)
-        if reason is not None:
-            raise IllegalMoveError(reason, move, color, self.size)
-        n_cap = 0
         if not self.moves:
             self.start_to_play = self.to_play  # who was to move before the first move (undo)
-        if move == self.pass_move:
+        if not 0 <= move < self.pass_move:
+            if move != self.pass_move:
+                raise IllegalMoveError("off board", move, color, self.size)
             self.passes += 1
             self.ko_point, self.ko_color = -1, EMPTY
             self.last_captured = self._out[:0]
-        else:
-            n_cap, n_self, delta, ko = kernels.place_stone(
-                self.stones, self.chain, self.ckey, self.nbr, self.zkeys, move, color, self._out)
-            self.position_hash ^= delta
-            self.prisoners[color] += n_cap
-            self.prisoners[-color] += n_self
-            self.ko_point, self.ko_color = ko, -color
-            self.passes = 0
-            self.last_captured = self._out[:n_cap + n_self]
+            self._finish_move(color, move)
+            self._record_position()
+            return 0
+        status, n_cap, n_self, delta, ko, new_key = kernels.play_move(
+            self.stones, self.chain, self.ckey, self.nbr, self.zkeys, self._hkeys, self._hcounts,
+            move, color, self._ko_for(color), self.ruleset.suicide, self.ruleset.superko,
+            self._key_after(color), self._out)
+        if status != kernels.PLAYED:
+            raise IllegalMoveError(PLAY_REASONS[status], move, color, self.size)
+        self.position_hash ^= delta
+        self.prisoners[color] += n_cap
+        self.prisoners[-color] += n_self
+        self.ko_point, self.ko_color = ko, -color
+        self.passes = 0
+        self.last_captured = self._out[:n_cap + n_self]
+        self._finish_move(color, move)
+        if new_key:
+            self._count_new_key()
+        return n_cap
+
+    def _finish_move(self, color: int, move: Move) -> None:
         self.moves.append((color, move))
         self.to_play = -color
-        self._record_position()
-        return n_cap
 
     def pass_turn(self) -> None:
         self.play(self.pass_move)
@@ -279,12 +288,16 @@ class GameState:
         if self.ruleset.ko == "situational" and self.to_play == WHITE:
             key = key ^ SIDE_KEY
         if kernels.history_add(self._hkeys, self._hcounts, key):
-            self._hdistinct += 1
-            if 2 * self._hdistinct > self._hkeys.shape[0]:
-                keys = np.zeros(2 * self._hkeys.shape[0], dtype=np.uint64)
-                counts = np.zeros(keys.shape[0], dtype=np.int32)
-                kernels.history_rebuild(self._hkeys, self._hcounts, keys, counts)
-                self._hkeys, self._hcounts = keys, counts
+            self._count_new_key()
+
+    def _count_new_key(self) -> None:
+        """One more distinct key in the history; grow the table before it is half full."""
+        self._hdistinct += 1
+        if 2 * self._hdistinct > self._hkeys.shape[0]:
+            keys = np.zeros(2 * self._hkeys.shape[0], dtype=np.uint64)
+            counts = np.zeros(keys.shape[0], dtype=np.int32)
+            kernels.history_rebuild(self._hkeys, self._hcounts, keys, counts)
+            self._hkeys, self._hcounts = keys, counts
 
     def consistency_error(self) -> int:
         """0 if the incremental chains agree with a from-scratch recount (for tests)."""
