@@ -24,7 +24,7 @@ from .game import GameState
 from .playout import area_ownership, new_rng, ownership_playouts
 from .types import BLACK, EMPTY, WHITE, Move
 
-DEAD_BELOW = -0.3  # mean ownership (from the chain's side) under which a chain is dead
+DEAD_BELOW = 0.0  # mean ownership (from the chain's side) under which a chain is dead
 SEKI_BELOW = 0.5  # ...and under which a living, not unconditionally alive chain is in seki
 
 
