@@ -26,7 +26,7 @@ os.environ.setdefault("NUMBA_NUM_THREADS", "1")
 import numpy as np  # noqa: E402
 
 from dosaku.rules.game import GameState  # noqa: E402
-from dosaku.rules.playout import new_rng, playout_scores  # noqa: E402
+from dosaku.rules.playout import new_rng, run_playouts  # noqa: E402
 from dosaku.rules.reference import ReferenceGame  # noqa: E402
 
 PACHI = {9: 31_000, 19: 10_000}
@@ -59,13 +59,13 @@ def random_games(size: int, count: int, seed: int) -> list[list[int]]:
 
 def bench_size(size: int, seconds: float) -> dict[str, tuple[float, float]]:
     empty = GameState(size, komi=7.5)
-    scores = np.empty(256)
+    scores, ownership = np.empty(256), np.empty(size * size)
     rng = new_rng(1)
 
     def numba_playouts() -> int:
         k = 64 if size <= 9 else 16
-        playout_scores(empty.stones, empty.chain, empty.ckey, empty.nbr, empty.diag,
-                       empty.zkeys, 1, -1, 7.5, k, 3 * size * size, rng, scores)
+        run_playouts(empty.stones, empty.chain, empty.ckey, empty.nbr, empty.diag, empty.zkeys,
+                     1, -1, 7.5, k, 3 * size * size, rng, scores, ownership)
         return k
 
     py_rng = random.Random(1)

@@ -159,36 +159,6 @@ def area_ownership(stones, nbr, owner, stack, region):
     return black, white
 
 
-@njit(cache=True)
-def ownership_playouts(stones, chain, ckey, nbr, diag, zkeys, color, ko_point, n_playouts,
-                       max_moves, rng, total):
-    """Average Tromp-Taylor ownership over ``n_playouts`` playouts from a position.
-
-    The position arrays are left untouched; ``total`` (float64[n*n]) receives the mean.
-    """
-    nn = stones.shape[0]
-    s2 = np.empty_like(stones)
-    c2 = np.empty_like(chain)
-    k2 = np.empty_like(ckey)
-    empties = np.empty(nn, dtype=np.int32)
-    where = np.empty(nn, dtype=np.int32)
-    out = np.empty(nn, dtype=np.int32)
-    owner = np.empty(nn, dtype=np.int8)
-    stack = np.empty(nn, dtype=np.int32)
-    total[:] = 0.0
-    for _ in range(n_playouts):
-        s2[:] = stones
-        c2[:] = chain
-        k2[:] = ckey
-        playout(s2, c2, k2, nbr, diag, zkeys, color, ko_point, max_moves, rng, empties, where, out)
-        area_ownership(s2, nbr, owner, stack, where)
-        for p in range(nn):
-            total[p] += owner[p]
-    for p in range(nn):
-        total[p] /= n_playouts
-    return total
-
-
 class PlayoutBoard:
     """Reusable scratch for repeated playouts from one position (no allocation per playout)."""
 
@@ -222,13 +192,14 @@ class PlayoutBoard:
 
 
 @njit(cache=True)
-def playout_scores(stones, chain, ckey, nbr, diag, zkeys, color, ko_point, komi, n_playouts,
-                   max_moves, rng, scores):
-    """Run ``n_playouts`` playouts from one position, writing each Tromp-Taylor score
-    (black - white - komi) into ``scores``. The position arrays are left untouched.
+def run_playouts(stones, chain, ckey, nbr, diag, zkeys, color, ko_point, komi, n_playouts,
+                 max_moves, rng, scores, ownership):
+    """Run ``n_playouts`` playouts from one position; the position arrays are left untouched.
 
-    One call does all the work, so batches of playouts (rollouts at a search leaf, the
-    benchmark) pay Python's call overhead once.
+    Writes each playout's Tromp-Taylor score (black - white - komi) into ``scores`` and the mean
+    ownership of every point (+1 black .. -1 white) into ``ownership`` (float64[n*n]). One call
+    does all the work, so batches of playouts (rollouts at a search leaf, dead-stone estimates,
+    the benchmark) pay Python's call overhead once.
     """
     if n_playouts > scores.shape[0]:
         raise ValueError("scores is shorter than n_playouts")
@@ -241,6 +212,7 @@ def playout_scores(stones, chain, ckey, nbr, diag, zkeys, color, ko_point, komi,
     out = np.empty(nn, dtype=np.int32)
     owner = np.empty(nn, dtype=np.int8)
     stack = np.empty(nn, dtype=np.int32)
+    ownership[:] = 0.0
     for i in range(n_playouts):
         s2[:] = stones
         c2[:] = chain
@@ -248,4 +220,7 @@ def playout_scores(stones, chain, ckey, nbr, diag, zkeys, color, ko_point, komi,
         playout(s2, c2, k2, nbr, diag, zkeys, color, ko_point, max_moves, rng, empties, where, out)
         black, white = area_ownership(s2, nbr, owner, stack, where)
         scores[i] = black - white - komi
-    return scores
+        for p in range(nn):
+            ownership[p] += owner[p]
+    for p in range(nn):
+        ownership[p] /= max(n_playouts, 1)

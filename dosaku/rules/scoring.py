@@ -21,7 +21,7 @@ from __future__ import annotations
 import numpy as np
 
 from .game import GameState
-from .playout import area_ownership, new_rng, ownership_playouts
+from .playout import area_ownership, new_rng, run_playouts
 from .types import BLACK, EMPTY, WHITE, Move
 
 DEAD_BELOW = 0.0  # mean ownership (from the chain's side) under which a chain is dead
@@ -47,9 +47,10 @@ def ownership(state: GameState, playouts: int = 256, seed: int = 0) -> np.ndarra
     """Mean Tromp-Taylor ownership (float64[n*n], +1 black .. -1 white) over random playouts."""
     total = np.empty(state.size * state.size, dtype=np.float64)
     ko = state.ko_point if state.ko_color == state.to_play else -1
-    return ownership_playouts(state.stones, state.chain, state.ckey, state.nbr, state.diag,
-                              state.zkeys, state.to_play, ko, playouts, 3 * total.shape[0],
-                              new_rng(seed), total)
+    run_playouts(state.stones, state.chain, state.ckey, state.nbr, state.diag, state.zkeys,
+                 state.to_play, ko, state.komi, playouts, 3 * total.shape[0], new_rng(seed),
+                 np.empty(playouts), total)
+    return total
 
 
 def _chains(state: GameState) -> list[list[Move]]:
