@@ -1,0 +1,253 @@
+"""PUCT tree search as in AlphaGo Zero / AlphaZero, with batched leaf evaluation.
+
+Each simulation walks from the root choosing the child with the largest
+
+    Q(s, a) + c(s) · P(s, a) · sqrt(N(s)) / (1 + N(s, a)),
+    c(s) = log((1 + N(s) + c_base) / c_base) + c_init            (AlphaZero, Methods)
+
+until it reaches a position not yet evaluated, asks the evaluator for (priors, value) and backs
+the value up the path, flipping its sign at every level (the only place the sign flips: values
+are always from the side to move). Unvisited children get the first-play-urgency value
+``Q(parent) - fpu_reduction · sqrt(sum of visited priors)`` (Leela Zero) instead of 0.
+
+Batching (AlphaGo Zero, "Search algorithm": virtual loss): up to ``batch_size`` leaves are
+collected per evaluator call; every edge on a pending path carries a virtual loss so that later
+walks in the same batch spread out. :meth:`Search.gather` and :meth:`Search.finish` are split
+so a driver can batch the leaves of many games (self-play) into one network call.
+
+Root Dirichlet noise (α, ε), temperature, tree reuse (:meth:`Search.advance`) and the
+resignation threshold follow AlphaGo Zero. The search never imports torch.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from dosaku.rules.game import GameState
+from dosaku.rules.scoring import tromp_taylor_score
+
+from .evaluator import Evaluator
+
+
+@dataclass(frozen=True)
+class SearchConfig:
+    c_puct_init: float = 1.25
+    """c_init of AlphaZero's exploration rate c(s)."""
+    c_puct_base: float = 19652.0
+    """c_base of AlphaZero's c(s): exploration grows slowly with the parent's visits."""
+    fpu_reduction: float = 0.25
+    """First-play urgency: unvisited children are valued at Q(parent) minus this (scaled)."""
+    batch_size: int = 8
+    """Leaves gathered per evaluator call (1 = no virtual loss)."""
+    virtual_loss: float = 1.0
+    """Visits (each counted as a loss) put on a pending path while its leaf awaits evaluation."""
+    dirichlet_alpha: float | None = None
+    """Root noise concentration; None = 0.03·361/(n·n) (AlphaZero's 0.03 on 19×19, scaled)."""
+    noise_fraction: float = 0.0
+    """ε of the root noise mix P = (1-ε)·p + ε·η; 0.25 in self-play, 0 in play."""
+    resign_threshold: float = -1.0
+    """Resign when the root's value falls below this (-1 = never)."""
+
+
+class Node:
+    """A position in the tree with the statistics of the edges leaving it.
+
+    ``moves``, ``prior``, ``visit_count`` and ``value_sum`` are aligned arrays over the legal
+    moves; ``value_sum`` is from this node's side to move. ``children[i]`` is the node after
+    ``moves[i]`` (created on first visit).
+    """
+
+    __slots__ = ("state", "moves", "prior", "visit_count", "value_sum", "children", "value",
+                 "terminal")
+
+    def __init__(self, state: GameState):
+        self.state = state
+        self.moves: np.ndarray | None = None  # None until evaluated (expanded)
+        self.prior = self.visit_count = self.value_sum = None
+        self.children: dict[int, Node] = {}
+        self.value = 0.0  # the evaluator's value of this position
+        self.terminal = state.is_over
+
+    @property
+    def expanded(self) -> bool:
+        return self.moves is not None
+
+    def expand(self, priors: np.ndarray, value: float) -> None:
+        """Keep the legal moves' priors (renormalised) and the position's value."""
+        moves = np.flatnonzero(self.state.legal_mask())
+        p = priors[moves].astype(np.float64)
+        total = p.sum()
+        self.moves = moves
+        self.prior = p / total if total > 0 else np.full(len(moves), 1.0 / len(moves))
+        self.visit_count = np.zeros(len(moves), dtype=np.float64)
+        self.value_sum = np.zeros(len(moves), dtype=np.float64)
+        self.value = float(value)
+
+    @property
+    def visits(self) -> float:
+        return float(self.visit_count.sum()) if self.expanded else 0.0
+
+    def q(self) -> float:
+        """Mean value of this position from its side to move (the evaluator's if unvisited)."""
+        n = self.visits
+        return (self.value + self.value_sum.sum()) / (1.0 + n) if self.expanded else self.value
+
+    def child(self, i: int) -> Node:
+        node = self.children.get(i)
+        if node is None:
+            state = self.state.copy()
+            state.play(int(self.moves[i]))
+            node = self.children[i] = Node(state)
+        return node
+
+
+class Search:
+    """PUCT search from a root position with an :class:`Evaluator`."""
+
+    def __init__(self, evaluator: Evaluator, config: SearchConfig = SearchConfig(),
+                 seed: int | None = None):
+        self.evaluator = evaluator
+        self.config = config
+        self.rng = np.random.default_rng(seed)
+        self.root: Node | None = None
+
+    # -- the tree ------------------------------------------------------------------------------
+    def set_root(self, state: GameState) -> Node:
+        """Search from ``state``, keeping the current tree if it already is that position."""
+        if self.root is None or not same_position(self.root.state, state):
+            self.root = Node(state.copy())
+        return self.root
+
+    def advance(self, move: int) -> None:
+        """Tree reuse: the subtree under ``move`` becomes the root (statistics kept)."""
+        root = self.root
+        if root is None or not root.expanded:
+            self.root = None
+            return
+        index = np.flatnonzero(root.moves == move)
+        self.root = root.children.get(int(index[0])) if len(index) else None
+
+    # -- one batch of simulations ----------------------------------------------------------------
+    def select(self, node: Node) -> int:
+        """argmax of Q + U over the node's edges (AlphaZero's PUCT with FPU)."""
+        cfg = self.config
+        n_parent = node.visit_count.sum()
+        c = math.log((1 + n_parent + cfg.c_puct_base) / cfg.c_puct_base) + cfg.c_puct_init
+        visited = node.visit_count > 0
+        fpu = node.q() - cfg.fpu_reduction * math.sqrt(float(node.prior[visited].sum()))
+        q = np.where(visited, node.value_sum / np.maximum(node.visit_count, 1), fpu)
+        u = c * node.prior * math.sqrt(max(n_parent, 1.0)) / (1.0 + node.visit_count)
+        return int(np.argmax(q + u))
+
+    def descend(self) -> tuple[list[tuple[Node, int]], Node]:
+        """Walk from the root to a leaf, putting virtual loss on every edge taken."""
+        path, node = [], self.root
+        vl = self.config.virtual_loss
+        while node.expanded and not node.terminal:
+            i = self.select(node)
+            node.visit_count[i] += vl
+            node.value_sum[i] -= vl
+            path.append((node, i))
+            node = node.child(i)
+        return path, node
+
+    def backup(self, path: list[tuple[Node, int]], value: float) -> None:
+        """``value`` is from the leaf's side to move; each edge stores it from its parent's."""
+        vl = self.config.virtual_loss
+        for node, i in reversed(path):
+            value = -value  # the one place the sign flips
+            node.visit_count[i] += 1 - vl
+            node.value_sum[i] += value + vl
+
+    def gather(self, budget: int) -> list[tuple[list, Node]]:
+        """Collect up to ``budget`` leaves needing evaluation; terminal leaves are backed up
+        at once. Returns the pending (path, leaf) pairs, their paths under virtual loss."""
+        pending: list[tuple[list, Node]] = []
+        seen: set[int] = set()
+        for _ in range(budget):
+            path, leaf = self.descend()
+            if leaf.terminal:
+                self.backup(path, terminal_value(leaf.state))
+                continue
+            if id(leaf) in seen:  # collision: two walks reached the same unevaluated leaf
+                self.undo_virtual_loss(path)
+                break
+            seen.add(id(leaf))
+            pending.append((path, leaf))
+        return pending
+
+    def finish(self, pending: list[tuple[list, Node]], priors: np.ndarray,
+               values: np.ndarray) -> None:
+        """Expand each pending leaf with its evaluation and back the value up."""
+        for (path, leaf), p, v in zip(pending, priors, values):
+            leaf.expand(p, float(v))
+            self.backup(path, float(v))
+
+    def undo_virtual_loss(self, path: list[tuple[Node, int]]) -> None:
+        vl = self.config.virtual_loss
+        for node, i in path:
+            node.visit_count[i] -= vl
+            node.value_sum[i] += vl
+
+    def run(self, state: GameState, simulations: int) -> Node:
+        """Add ``simulations`` evaluated visits to the tree of ``state``; returns the root."""
+        root = self.set_root(state)
+        if not root.expanded:
+            priors, values = self.evaluator.evaluate([root.state])
+            root.expand(priors[0], float(values[0]))
+        self.add_root_noise(root)
+        done = 0
+        while done < simulations and not root.terminal:
+            before = root.visits
+            pending = self.gather(min(self.config.batch_size, simulations - done))
+            if pending:
+                priors, values = self.evaluator.evaluate([leaf.state for _, leaf in pending])
+                self.finish(pending, priors, values)
+            done += max(int(round(root.visits - before)), 1)
+        return root
+
+    def add_root_noise(self, root: Node) -> None:
+        eps = self.config.noise_fraction
+        if eps <= 0 or len(root.moves) < 2:
+            return
+        n = root.state.size
+        alpha = self.config.dirichlet_alpha or 0.03 * 361 / (n * n)
+        noise = self.rng.dirichlet(np.full(len(root.moves), alpha))
+        root.prior = (1 - eps) * root.prior + eps * noise
+
+    # -- choosing a move ---------------------------------------------------------------------------
+    def visit_distribution(self, root: Node | None = None) -> np.ndarray:
+        """Visit counts of the root's moves as a distribution over all n*n+1 moves."""
+        root = root or self.root
+        pi = np.zeros(root.state.size ** 2 + 1)
+        pi[root.moves] = root.visit_count
+        return pi / max(pi.sum(), 1.0)
+
+    def choose(self, temperature: float = 0.0) -> int:
+        """The move to play: most visited (temperature 0) or sampled ∝ N^(1/T)."""
+        root = self.root
+        counts = root.visit_count
+        if temperature <= 1e-3:
+            best = np.flatnonzero(counts == counts.max())
+            i = int(best[np.argmax(root.prior[best])])  # ties: the higher prior
+        else:
+            weights = counts ** (1.0 / temperature)
+            i = int(self.rng.choice(len(counts), p=weights / weights.sum()))
+        return int(root.moves[i])
+
+    def should_resign(self) -> bool:
+        return self.root is not None and self.root.q() < self.config.resign_threshold
+
+
+def terminal_value(state: GameState) -> float:
+    """+1/-1/0 for the side to move of a finished game, by the Tromp-Taylor count."""
+    score = tromp_taylor_score(state)
+    return float(np.sign(score)) * state.to_play
+
+
+def same_position(a: GameState, b: GameState) -> bool:
+    return (a.size == b.size and a.to_play == b.to_play and a.position_hash == b.position_hash
+            and a.moves == b.moves and a.komi == b.komi)
