@@ -26,13 +26,15 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from dataclasses import dataclass
+import threading
 from pathlib import Path
 from typing import TextIO
 
 
 from dosaku import __version__
 from dosaku.agents.base import RESIGN, Agent
+from dosaku.gtp.analysis import info_line, parse_analyze_args
+from dosaku.gtp.clock import TimeSettings, move_budget
 from dosaku.io.gtp_protocol import (GtpCommand, GtpError, format_failure, format_success,
                                     parse_line)
 from dosaku.io.records import SgfError, game_state, record_from_state
@@ -44,6 +46,10 @@ from dosaku.rules.ruleset import CHINESE, Ruleset, ruleset_named
 from dosaku.rules.scoring import final_score, final_status, result_string
 from dosaku.rules.types import WHITE, Move, check_size, color_name, parse_color
 
+STREAMING = ("lz-analyze", "kata-analyze", "lz-genmove_analyze", "kata-genmove_analyze")
+"""Commands answered by :meth:`GtpEngine.stream`, not by a ``cmd_`` method."""
+
+
 def gtp_name(method: str) -> str:
     """``cmd_play`` -> ``play``; ``cmd_kgs_genmove_cleanup`` -> ``kgs-genmove_cleanup``;
     ``cmd_kata_get_rules`` -> ``kata-get-rules``."""
@@ -53,20 +59,6 @@ def gtp_name(method: str) -> str:
     if name.startswith("kata_"):
         return name.replace("_", "-")
     return name
-
-
-@dataclass(frozen=True)
-class TimeSettings:
-    """The clock the controller announced; stored for agents that budget their time."""
-
-    system: str = "none"
-    """'none', 'absolute', 'byoyomi' (Japanese periods) or 'canadian' (stones per period)."""
-    main_time: float = 0.0
-    """Main time in seconds."""
-    period_time: float = 0.0
-    """Seconds per byo-yomi period (canadian: for the whole batch of stones)."""
-    periods: int = 0
-    """Byo-yomi periods (byoyomi) or stones per period (canadian)."""
 
 
 class GtpEngine:
@@ -86,15 +78,25 @@ class GtpEngine:
 
     # -- the loop ------------------------------------------------------------------------------
     def run(self, inp: TextIO, out: TextIO) -> None:
-        """Answer every command line of ``inp`` on ``out`` until ``quit`` or end of input."""
+        """Answer every command line of ``inp`` on ``out`` until ``quit`` or end of input.
+
+        Analysis commands stream ``info`` lines until the next command line arrives; that line
+        is then answered like any other.
+        """
+        pending: str | None = None
         while not self.done:
-            line = inp.readline()
+            line = pending if pending is not None else inp.readline()
+            pending = None
             if not line:
                 return
-            response = self.handle(line)
-            if response is not None:
-                out.write(response)
-                out.flush()
+            command = parse_line(line)
+            if command is None:
+                continue
+            if command.name in STREAMING:
+                pending = self.stream(command, inp, out)
+                continue
+            out.write(self.respond(command))
+            out.flush()
 
     def handle(self, line: str) -> str | None:
         """The full response to one input line, or None for a blank or comment line."""
@@ -104,6 +106,8 @@ class GtpEngine:
     def respond(self, command: GtpCommand) -> str:
         """Run ``command`` and format its response; never raises."""
         handler = self.commands.get(command.name)
+        if command.name in STREAMING:
+            return format_failure(command.id, "analysis streams only in the GTP loop (run)")
         if handler is None:
             return format_failure(command.id, "unknown command" if command.name
                                   else "missing command name")
@@ -174,10 +178,15 @@ class GtpEngine:
 
     def cmd_known_command(self, args: list[str]) -> str:
         self._arity(args, 1, usage="known_command NAME")
-        return "true" if args[0] in self.commands else "false"
+        return "true" if args[0] in self.known() else "false"
 
     def cmd_list_commands(self, args: list[str]) -> str:
-        return "\n".join(sorted(self.commands))
+        return "\n".join(sorted(self.known()))
+
+    def known(self) -> set[str]:
+        """Command names answered; the analysis ones only for a player that searches."""
+        analysis = set(STREAMING) if hasattr(self.agent, "think") else set()
+        return set(self.commands) | analysis
 
     def cmd_quit(self, args: list[str]) -> str:
         self.done = True
@@ -276,12 +285,17 @@ class GtpEngine:
             raise GtpError("illegal move") from None
         return ""
 
-    def _choose(self, color: int) -> Move:
-        """The agent's move for ``color``, asked as if it were ``color``'s turn."""
+    def _choose(self, color: int, **analysis) -> Move:
+        """The agent's move for ``color``, asked as if it were ``color``'s turn, within the
+        clock's budget for this move (agents that think: ``move_seconds``)."""
         before = self.state.to_play
         self.state.to_play = color
+        if hasattr(self.agent, "move_seconds"):
+            self.agent.move_seconds = move_budget(
+                self.time_settings, self.time_left.get(color), self.state.size ** 2,
+                self.state.move_number)
         try:
-            return self.agent.select_move(self.state)
+            return self.agent.select_move(self.state, **analysis)
         finally:
             self.state.to_play = before
 
@@ -367,6 +381,55 @@ class GtpEngine:
         except OSError as e:
             raise GtpError(f"cannot write file: {e}") from None
         return ""
+
+    # -- analysis (streams: see run) -----------------------------------------------------------
+    def stream(self, command: GtpCommand, inp: TextIO, out: TextIO) -> str | None:
+        """Answer an analysis command: ``=id``, then ``info`` lines until the next input line
+        (``*-analyze``) or until the move is chosen (``*-genmove_analyze``, which ends with
+        ``play VERTEX``). Returns the input line that ended the analysis, if one did."""
+        dialect = "lz" if command.name.startswith("lz-") else "kata"
+        try:
+            request = parse_analyze_args(command.args, self._color)
+            if not hasattr(self.agent, "think"):
+                raise GtpError("analysis needs a searching player (--player puct or zero)")
+        except (GtpError, ValueError) as e:
+            out.write(format_failure(command.id, str(e)))
+            out.flush()
+            return None
+        out.write(f"={command.id if command.id is not None else ''}\n")
+        out.flush()
+        lock = threading.Lock()
+
+        def on_update(root) -> None:
+            line = info_line(root, request, dialect)
+            if line:
+                with lock:
+                    out.write(line + "\n")
+                    out.flush()
+
+        color = request.color or self.state.to_play
+        if command.name.endswith("genmove_analyze"):
+            move = self._choose(color, on_update=on_update, interval=request.interval)
+            if move != RESIGN:
+                self.state.play(move, color)
+            out.write(f"play {'resign' if move == RESIGN else to_gtp(move, self.state.size)}"
+                      "\n\n")
+            out.flush()
+            return None
+        position = self.state.copy()
+        position.to_play = color
+        stop = threading.Event()
+        worker = threading.Thread(target=self.agent.think, daemon=True, kwargs=dict(
+            state=position, visits=10**9, stop=stop, on_update=on_update,
+            interval=request.interval))
+        worker.start()
+        line = inp.readline()  # analysis runs until the controller says something
+        stop.set()
+        worker.join()
+        with lock:
+            out.write("\n")
+            out.flush()
+        return line
 
     # -- time ----------------------------------------------------------------------------------
     def cmd_time_settings(self, args: list[str]) -> str:

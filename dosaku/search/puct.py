@@ -107,12 +107,13 @@ class Node:
 class Search:
     """PUCT search from a root position with an :class:`Evaluator`."""
 
-    def __init__(self, evaluator: Evaluator, config: SearchConfig = SearchConfig(),
+    def __init__(self, evaluator: Evaluator, config: SearchConfig | None = None,
                  seed: int | None = None):
         self.evaluator = evaluator
-        self.config = config
+        self.config = config or SearchConfig()
         self.rng = np.random.default_rng(seed)
         self.root: Node | None = None
+        self._noised: Node | None = None  # the root that already got its Dirichlet noise
 
     # -- the tree ------------------------------------------------------------------------------
     def set_root(self, state: GameState) -> Node:
@@ -195,10 +196,12 @@ class Search:
     def run(self, state: GameState, simulations: int) -> Node:
         """Add ``simulations`` evaluated visits to the tree of ``state``; returns the root."""
         root = self.set_root(state)
-        if not root.expanded:
+        if not root.expanded and not root.terminal:
             priors, values = self.evaluator.evaluate([root.state])
             root.expand(priors[0], float(values[0]))
-        self.add_root_noise(root)
+        if root is not self._noised and root.expanded:
+            self.add_root_noise(root)  # once per root, also for a reused subtree
+            self._noised = root
         done = 0
         while done < simulations and not root.terminal:
             before = root.visits

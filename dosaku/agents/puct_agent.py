@@ -1,0 +1,100 @@
+"""PuctAgent: a player that thinks with the PUCT search over any Evaluator.
+
+With a network evaluator it is the AlphaGo Zero player; with :class:`RolloutEvaluator` it is a
+knowledge-free Monte-Carlo player usable before any network is trained. The agent keeps its
+tree between moves (tree reuse: the opponent's reply walks the old tree down), stops on a visit
+budget or a time budget (whichever comes first), resigns below the configured threshold, and
+can analyse a position until told to stop (GTP ``lz-analyze``/``kata-analyze``).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from dosaku.rules.game import GameState
+from dosaku.rules.types import Move
+from dosaku.search.evaluator import Evaluator
+from dosaku.search.puct import Node, Search, SearchConfig
+
+from .base import RESIGN
+
+
+@dataclass(frozen=True)
+class ThinkingLimits:
+    visits: int = 800
+    """Simulations per move (counting those kept from the previous move's tree)."""
+    seconds: float | None = None
+    """Wall-clock seconds per move; None = visits only."""
+    temperature: float = 0.0
+    """Move choice: 0 = most visited; > 0 samples ∝ N^(1/T) (self-play openings)."""
+
+
+class PuctAgent:
+    """Plays the most visited move of a PUCT search; ``select_move`` never changes ``state``."""
+
+    def __init__(self, evaluator: Evaluator, config: SearchConfig | None = None,
+                 limits: ThinkingLimits | None = None, seed: int | None = None,
+                 name: str = "puct"):
+        self.search = Search(evaluator, config, seed=seed)
+        self.limits = limits or ThinkingLimits()
+        self.name = name
+        self.move_seconds: float | None = None  # a clock's budget for the next move (GTP)
+
+    def select_move(self, state: GameState,
+                    on_update: Callable[[Node], None] | None = None,
+                    interval: float = 1.0) -> Move:
+        """The move to play (RESIGN below the threshold); ``on_update(root)`` streams the
+        search's progress every ``interval`` seconds (GTP ``*-genmove_analyze``)."""
+        root = self.think(state, self.limits.visits, self.budget(), on_update=on_update,
+                          interval=interval)
+        self.move_seconds = None
+        if self.search.should_resign():
+            return RESIGN
+        move = self.search.choose(self.limits.temperature) if root.expanded else state.pass_move
+        self.search.advance(move)
+        return move
+
+    def budget(self) -> float | None:
+        """Seconds for this move: the tighter of the fixed limit and the clock's budget."""
+        limits = [s for s in (self.limits.seconds, self.move_seconds) if s is not None]
+        return min(limits) if limits else None
+
+    def follow(self, state: GameState) -> None:
+        """Walk the kept tree down the moves played since it was built (tree reuse)."""
+        root = self.search.root
+        if root is None:
+            return
+        known = root.state.moves
+        if state.moves[:len(known)] != known or root.state.size != state.size:
+            self.search.root = None
+            return
+        for _, move in state.moves[len(known):]:
+            self.search.advance(move)
+            if self.search.root is None:
+                return
+
+    def think(self, state: GameState, visits: int, seconds: float | None = None,
+              stop: threading.Event | None = None,
+              on_update: Callable[[Node], None] | None = None,
+              interval: float = 1.0) -> Node:
+        """Search ``state`` until the root has ``visits`` visits, ``seconds`` pass, or ``stop``
+        is set; ``on_update(root)`` is called every ``interval`` seconds and at the end."""
+        self.follow(state)
+        search = self.search
+        root = search.run(state, 0)
+        start = last = time.perf_counter()
+        while not root.terminal and root.visits < visits:
+            if stop is not None and stop.is_set():
+                break
+            if seconds is not None and time.perf_counter() - start >= seconds:
+                break
+            search.run(state, search.config.batch_size)
+            if on_update is not None and time.perf_counter() - last >= interval:
+                on_update(root)
+                last = time.perf_counter()
+        if on_update is not None:
+            on_update(root)
+        return root
