@@ -25,6 +25,7 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
+from numba import njit
 
 from dosaku.rules.game import GameState
 from dosaku.rules.scoring import tromp_taylor_score
@@ -61,7 +62,7 @@ class Node:
     """
 
     __slots__ = ("state", "moves", "prior", "visit_count", "value_sum", "children", "value",
-                 "terminal")
+                 "terminal", "n", "w")
 
     def __init__(self, state: GameState):
         self.state = state
@@ -70,6 +71,8 @@ class Node:
         self.children: dict[int, Node] = {}
         self.value = 0.0  # the evaluator's value of this position
         self.terminal = state.is_over
+        self.n = 0.0  # visit_count.sum() and value_sum.sum(), kept in step
+        self.w = 0.0
 
     @property
     def expanded(self) -> bool:
@@ -88,12 +91,17 @@ class Node:
 
     @property
     def visits(self) -> float:
-        return float(self.visit_count.sum()) if self.expanded else 0.0
+        return self.n
 
     def q(self) -> float:
         """Mean value of this position from its side to move (the evaluator's if unvisited)."""
-        n = self.visits
-        return (self.value + self.value_sum.sum()) / (1.0 + n) if self.expanded else self.value
+        return (self.value + self.w) / (1.0 + self.n)
+
+    def add(self, i: int, visits: float, value: float) -> None:
+        self.visit_count[i] += visits
+        self.value_sum[i] += value
+        self.n += visits
+        self.w += value
 
     def child(self, i: int) -> Node:
         node = self.children.get(i)
@@ -135,13 +143,8 @@ class Search:
     def select(self, node: Node) -> int:
         """argmax of Q + U over the node's edges (AlphaZero's PUCT with FPU)."""
         cfg = self.config
-        n_parent = node.visit_count.sum()
-        c = math.log((1 + n_parent + cfg.c_puct_base) / cfg.c_puct_base) + cfg.c_puct_init
-        visited = node.visit_count > 0
-        fpu = node.q() - cfg.fpu_reduction * math.sqrt(float(node.prior[visited].sum()))
-        q = np.where(visited, node.value_sum / np.maximum(node.visit_count, 1), fpu)
-        u = c * node.prior * math.sqrt(max(n_parent, 1.0)) / (1.0 + node.visit_count)
-        return int(np.argmax(q + u))
+        return puct_select(node.prior, node.visit_count, node.value_sum, node.q(), node.n,
+                           cfg.c_puct_init, cfg.c_puct_base, cfg.fpu_reduction)
 
     def descend(self) -> tuple[list[tuple[Node, int]], Node]:
         """Walk from the root to a leaf, putting virtual loss on every edge taken."""
@@ -149,8 +152,7 @@ class Search:
         vl = self.config.virtual_loss
         while node.expanded and not node.terminal:
             i = self.select(node)
-            node.visit_count[i] += vl
-            node.value_sum[i] -= vl
+            node.add(i, vl, -vl)
             path.append((node, i))
             node = node.child(i)
         return path, node
@@ -160,8 +162,7 @@ class Search:
         vl = self.config.virtual_loss
         for node, i in reversed(path):
             value = -value  # the one place the sign flips
-            node.visit_count[i] += 1 - vl
-            node.value_sum[i] += value + vl
+            node.add(i, 1 - vl, value + vl)
 
     def gather(self, budget: int) -> list[tuple[list, Node]]:
         """Collect up to ``budget`` leaves needing evaluation; terminal leaves are backed up
@@ -190,8 +191,7 @@ class Search:
     def undo_virtual_loss(self, path: list[tuple[Node, int]]) -> None:
         vl = self.config.virtual_loss
         for node, i in path:
-            node.visit_count[i] -= vl
-            node.value_sum[i] += vl
+            node.add(i, -vl, vl)
 
     def run(self, state: GameState, simulations: int) -> Node:
         """Add ``simulations`` evaluated visits to the tree of ``state``; returns the root."""
@@ -243,6 +243,28 @@ class Search:
 
     def should_resign(self) -> bool:
         return self.root is not None and self.root.q() < self.config.resign_threshold
+
+
+@njit(cache=True)
+def puct_select(prior, visit_count, value_sum, parent_q, parent_n, c_init, c_base,
+                fpu_reduction):
+    """Index of the edge maximising Q + U (see the module docstring); numba, as this runs at
+    every level of every simulation."""
+    c = math.log((1.0 + parent_n + c_base) / c_base) + c_init
+    seen_prior = 0.0
+    for i in range(prior.shape[0]):
+        if visit_count[i] > 0:
+            seen_prior += prior[i]
+    fpu = parent_q - fpu_reduction * math.sqrt(seen_prior)
+    scale = c * math.sqrt(max(parent_n, 1.0))
+    best, best_i = -np.inf, 0
+    for i in range(prior.shape[0]):
+        n = visit_count[i]
+        q = value_sum[i] / n if n > 0 else fpu
+        score = q + scale * prior[i] / (1.0 + n)
+        if score > best:
+            best, best_i = score, i
+    return best_i
 
 
 def terminal_value(state: GameState) -> float:
