@@ -191,7 +191,7 @@ class PlayoutBoard:
         return black - white - s.komi
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def run_playouts(stones, chain, ckey, nbr, diag, zkeys, color, ko_point, komi, n_playouts,
                  max_moves, rng, scores, ownership):
     """Run ``n_playouts`` playouts from one position; the position arrays are left untouched.
@@ -199,7 +199,8 @@ def run_playouts(stones, chain, ckey, nbr, diag, zkeys, color, ko_point, komi, n
     Writes each playout's Tromp-Taylor score (black - white - komi) into ``scores`` and the mean
     ownership of every point (+1 black .. -1 white) into ``ownership`` (float64[n*n]). One call
     does all the work, so batches of playouts (rollouts at a search leaf, dead-stone estimates,
-    the benchmark) pay Python's call overhead once.
+    the benchmark) pay Python's call overhead once. It releases the GIL, so rollouts can run
+    in a thread beside a network's forward pass (AlphaGo's asynchronous rollouts).
     """
     if n_playouts > scores.shape[0]:
         raise ValueError("scores is shorter than n_playouts")

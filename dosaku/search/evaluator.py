@@ -9,6 +9,7 @@ evaluators here need no network and serve tests, baselines and AlphaGo's rollout
 from __future__ import annotations
 
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import Protocol
 
 import numpy as np
@@ -56,15 +57,21 @@ class RolloutEvaluator:
                      self._scores, np.empty(nn))
         return float(np.mean(np.sign(self._scores))) * state.to_play
 
+    def values(self, states: Sequence[GameState]) -> np.ndarray:
+        return np.array([self.value(s) for s in states], dtype=np.float32)
+
     def evaluate(self, states: Sequence[GameState]) -> tuple[np.ndarray, np.ndarray]:
-        values = np.array([self.value(s) for s in states], dtype=np.float32)
-        return uniform_priors(states), values
+        return uniform_priors(states), self.values(states)
 
 
 class MixedEvaluator:
     """AlphaGo's leaf evaluation (Silver et al. 2016, "Searching with policy and value
     networks"): V(s) = (1 - λ)·v(s) + λ·z, priors from ``prior_source``, v from
     ``value_source``, z from ``rollouts``. λ = 0 is the value alone, λ = 1 rollouts alone.
+
+    The rollouts run in a worker thread while the networks evaluate the same batch: the numba
+    playout kernel releases the GIL, and so does torch, so on two cores both proceed at once
+    (AlphaGo ran its rollouts on CPUs beside the GPUs' networks).
     """
 
     def __init__(self, prior_source: Evaluator, value_source: Evaluator,
@@ -73,11 +80,14 @@ class MixedEvaluator:
             raise ValueError(f"mixing λ must be in [0, 1], got {mixing}")
         self.prior_source, self.value_source = prior_source, value_source
         self.rollouts, self.mixing = rollouts, mixing
+        self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="rollouts")
 
     def evaluate(self, states: Sequence[GameState]) -> tuple[np.ndarray, np.ndarray]:
-        priors, _ = self.prior_source.evaluate(states)
-        v = (self.value_source.evaluate(states)[1] if self.mixing < 1.0
-             else np.zeros(len(states), dtype=np.float32))
-        z = (np.array([self.rollouts.value(s) for s in states], dtype=np.float32)
-             if self.mixing > 0.0 else np.zeros(len(states), dtype=np.float32))
-        return priors, (1.0 - self.mixing) * v + self.mixing * z
+        zero = np.zeros(len(states), dtype=np.float32)
+        z = self.pool.submit(self.rollouts.values, states) if self.mixing > 0.0 else None
+        priors, v = self.prior_source.evaluate(states)
+        if self.mixing < 1.0 and self.value_source is not self.prior_source:
+            v = self.value_source.evaluate(states)[1]
+        z_values = z.result() if z is not None else zero
+        v_values = v if self.mixing < 1.0 else zero
+        return priors, (1.0 - self.mixing) * v_values + self.mixing * z_values
