@@ -1,5 +1,7 @@
 """``dosaku`` subcommands: ``gtp`` (a GTP engine on stdin/stdout), ``play`` (a game in the
-terminal), ``bench NAME [ARGS...]`` (a benchmark script from the source checkout).
+terminal), ``match`` (a match between two players, see :mod:`dosaku.cli.match`), ``ratings``
+(Bradley-Terry over match folders), ``bench NAME [ARGS...]`` (a benchmark script from the
+source checkout).
 
 ``main(argv)`` only parses; each subcommand is one function that imports what it needs, so
 ``dosaku gtp`` never loads more than the rules and the agent it plays with.
@@ -13,7 +15,7 @@ import runpy
 import sys
 from pathlib import Path
 
-BENCHMARKS = ("rules",)
+BENCHMARKS = ("rules", "mcts", "nets")
 
 
 def board_size(text: str) -> int:
@@ -42,7 +44,11 @@ def build_parser() -> argparse.ArgumentParser:
     gtp.add_argument("--komi", type=float, default=7.5)
     gtp.add_argument("--rules", type=rules, default="chinese",
                      help="chinese, tromp-taylor or japanese")
-    gtp.add_argument("--seed", type=int, default=None, help="seed of the random agent")
+    gtp.add_argument("--seed", type=int, default=None, help="seed of the agent")
+    gtp.add_argument("--player", default="random",
+                     help="random, mcts, or any agent spec (mcts:playouts=2000,...)")
+    gtp.add_argument("--playouts", type=int, default=None, help="mcts: playouts per move")
+    gtp.add_argument("--time", type=float, default=None, help="mcts: seconds per move")
     gtp.set_defaults(run=run_gtp)
     play = commands.add_parser("play", help="play a game against the engine in the terminal")
     play.add_argument("--size", type=board_size, default=9, help="board size (default 9)")
@@ -52,6 +58,11 @@ def build_parser() -> argparse.ArgumentParser:
     play.add_argument("--rules", type=rules, default="chinese")
     play.add_argument("--seed", type=int, default=None)
     play.set_defaults(run=run_play)
+    from dosaku.cli import match, ratings
+    match.add_parser(commands)
+    ratings.add_parser(commands)
+    from dosaku.cli import nets
+    nets.add_parser(commands)
     bench = commands.add_parser("bench", help="run a benchmark from benchmarks/")
     bench.add_argument("name", choices=BENCHMARKS)
     bench.add_argument("args", nargs=argparse.REMAINDER, help="passed to the benchmark")
@@ -66,11 +77,17 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def run_gtp(args: argparse.Namespace) -> int:
-    """Answer GTP on stdin/stdout with the random agent until ``quit`` or end of input."""
-    from dosaku.agents.random_agent import RandomAgent
+    """Answer GTP on stdin/stdout with ``--player`` until ``quit`` or end of input."""
+    from dosaku.agents.spec import build_agent, with_options
     from dosaku.gtp.engine import GtpEngine
 
-    engine = GtpEngine(RandomAgent(args.seed), args.size, args.komi, args.rules)
+    try:
+        spec = with_options(args.player, playouts=args.playouts, time=args.time)
+        agent = build_agent(spec, seed=args.seed)
+    except ValueError as e:
+        print(f"dosaku gtp: {e}", file=sys.stderr)
+        return 2
+    engine = GtpEngine(agent, args.size, args.komi, args.rules)
     if hasattr(sys.stdin, "reconfigure"):  # garbage bytes must not end the engine
         sys.stdin.reconfigure(errors="replace")
     try:

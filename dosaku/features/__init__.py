@@ -7,6 +7,9 @@
 - :mod:`~dosaku.features.ladder`: the ladder reader behind two of them.
 - :mod:`~dosaku.features.symmetry`: the 8 board symmetries for planes, policies and games.
 - :mod:`~dosaku.features.history`: earlier boards and stone ages, replayed from the moves.
+- :mod:`~dosaku.features.rollout` (with :mod:`~dosaku.features.rollout_patterns` and
+  :mod:`~dosaku.features.rollout_playout`): AlphaGo's fast rollout policy, its sparse
+  pattern features, weight file and incremental rollouts.
 
 The registry below is the one place encoders are named: checkpoints store the name, and
 ``encoder_named`` turns it back into the encoder.

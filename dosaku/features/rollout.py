@@ -122,43 +122,51 @@ def _note(first, e):
 def _liberties_after_at_least_two(stones, chain, nbr, p, color):
     """Would the chain made by ``color`` at ``p`` have two or more liberties? Counts empty
     points and the stones of captured chains that end up next to it, up to two."""
-    heads = np.full(4, -1, dtype=np.int64)  # own chains joined at p
     first = -1
     for k in range(4):
         q = nbr[p, k]
         if q >= 0 and stones[q] == 0:
             first = _note(first, q)
         elif q >= 0 and stones[q] == color:
-            heads[k] = chain[HEAD, q]
-            s = heads[k]
+            h = chain[HEAD, q]
+            s = h
             while first != -2:
                 for j in range(4):
                     e = nbr[s, j]
                     if e >= 0 and e != p and stones[e] == 0:
                         first = _note(first, e)
                 s = chain[NEXT, s]
-                if s == heads[k]:
+                if s == h:
                     break
     for k in range(4):
         q = nbr[p, k]
         if first != -2 and q >= 0 and stones[q] == -color and chain[LIBS, chain[HEAD, q]] == 1:
-            first = _freed(stones, chain, nbr, chain[HEAD, q], p, heads, first)
+            first = _freed(stones, chain, nbr, chain[HEAD, q], p, color, first)
     return first == -2
 
 
+@njit(cache=True, inline="always")
+def _joins(stones, chain, nbr, p, color, q):
+    """Is ``q`` the point ``p`` or a stone of an own chain that a stone at ``p`` joins?"""
+    if q == p:
+        return True
+    if stones[q] != color:
+        return False
+    for k in range(4):
+        r = nbr[p, k]
+        if r >= 0 and stones[r] == color and chain[HEAD, r] == chain[HEAD, q]:
+            return True
+    return False
+
+
 @njit(cache=True)
-def _freed(stones, chain, nbr, h, p, heads, first):
-    """Note the stones of captured chain ``h`` that touch ``p`` or a chain in ``heads``."""
+def _freed(stones, chain, nbr, h, p, color, first):
+    """Note the stones of captured chain ``h`` that touch the chain made at ``p``."""
     s = h
     while first != -2:
         for j in range(4):
             q = nbr[s, j]
-            if q < 0:
-                continue
-            touches = q == p
-            for i in range(4):
-                touches |= heads[i] >= 0 and stones[q] != 0 and chain[HEAD, q] == heads[i]
-            if touches:
+            if q >= 0 and _joins(stones, chain, nbr, p, color, q):
                 first = _note(first, s)
                 break
         s = chain[NEXT, s]

@@ -14,7 +14,7 @@ from dosaku.features.rollout import (RolloutFileError, RolloutLayout, RolloutWei
                                      load_rollout_weights, rollout_features,
                                      save_rollout_weights)
 from dosaku.features.rollout_patterns import RING_PERM, shape_geometry
-from dosaku.features.rollout_playout import rollout, run_rollout
+from dosaku.features.rollout_playout import rollout, run_rollout, shape_table
 from dosaku.features.symmetry import transform_move, transform_state
 from dosaku.rules.game import GameState
 from dosaku.rules.playout import new_rng
@@ -141,9 +141,8 @@ def test_incremental_rollout_matches_the_policy_from_scratch(seed: int):
     stones, chain, ckey = start.stones.copy(), start.chain.copy(), start.ckey.copy()
     ko = start.ko_point if start.ko_color == start.to_play else -1
     played = run_rollout(stones, chain, ckey, start.nbr, start.diag, start.zkeys, ring, diamond,
-                         n, WEIGHTS.weights, LAYOUT.response_bits, LAYOUT.pattern_offset,
-                         LAYOUT.pattern_bits, start.to_play, ko, ro.last_point(start), 3 * nn,
-                         new_rng(seed), trace, moves)
+                         n, shape_table(WEIGHTS), LAYOUT.response_bits, start.to_play, ko,
+                         ro.last_point(start), 3 * nn, new_rng(seed), trace, moves)
     state = start.copy()
     for t in range(played):
         candidates = rollout_features(state, LAYOUT).moves
