@@ -63,6 +63,8 @@ def build_parser() -> argparse.ArgumentParser:
     ratings.add_parser(commands)
     from dosaku.cli import nets
     nets.add_parser(commands)
+    from dosaku.cli import zero
+    zero.add_parser(commands)
     bench = commands.add_parser("bench", help="run a benchmark from benchmarks/")
     bench.add_argument("name", choices=BENCHMARKS)
     bench.add_argument("args", nargs=argparse.REMAINDER, help="passed to the benchmark")

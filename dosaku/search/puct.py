@@ -199,9 +199,7 @@ class Search:
         if not root.expanded and not root.terminal:
             priors, values = self.evaluator.evaluate([root.state])
             root.expand(priors[0], float(values[0]))
-        if root is not self._noised and root.expanded:
-            self.add_root_noise(root)  # once per root, also for a reused subtree
-            self._noised = root
+        self.ensure_noise()
         done = 0
         while done < simulations and not root.terminal:
             before = root.visits
@@ -211,6 +209,14 @@ class Search:
                 self.finish(pending, priors, values)
             done += max(int(round(root.visits - before)), 1)
         return root
+
+    def ensure_noise(self) -> None:
+        """Mix Dirichlet noise into the root's priors once per root (a reused subtree's root
+        gets it too). Drivers that expand the root through gather/finish call this after."""
+        root = self.root
+        if root is not None and root.expanded and root is not self._noised:
+            self.add_root_noise(root)
+            self._noised = root
 
     def add_root_noise(self, root: Node) -> None:
         eps = self.config.noise_fraction

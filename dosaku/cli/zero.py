@@ -1,0 +1,76 @@
+"""``dosaku zero run`` (the AlphaGo Zero loop, resumable) and ``dosaku zero plot RUN``."""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+from pathlib import Path
+
+
+def add_parser(commands) -> None:
+    """Register ``zero run`` and ``zero plot`` on ``commands`` (argparse subparsers)."""
+    from dosaku.train.zero.config import ZeroConfig
+
+    zero = commands.add_parser("zero", help="AlphaGo Zero: self-play, train, evaluate")
+    steps = zero.add_subparsers(dest="zero_command", required=True)
+    run = steps.add_parser("run", help="run or resume generations in a run folder")
+    run.add_argument("--config", type=Path, default=None, help="TOML preset (configs/*.toml)")
+    run.add_argument("--run-dir", type=Path, required=True, help="the run folder")
+    for f in dataclasses.fields(ZeroConfig):
+        kind = {"bool": lambda t: t.lower() in ("1", "true", "yes")}.get(f.type, None)
+        kind = kind or {"int": int, "float": float, "str": str}.get(f.type, str)
+        run.add_argument(f"--{f.name.replace('_', '-')}", dest=f.name, type=kind, default=None,
+                         help=argparse.SUPPRESS)
+    run.set_defaults(run=run_zero_command)
+    plot = steps.add_parser("plot", help="draw loss and Elo curves of a run to PNG")
+    plot.add_argument("run_dir", type=Path)
+    plot.add_argument("--out", type=Path, default=None, help="PNG path (default RUN/curves.png)")
+    plot.set_defaults(run=plot_command)
+
+
+def run_zero_command(args: argparse.Namespace) -> int:
+    from dosaku.train.zero.config import ZeroConfig, load_config
+    from dosaku.train.zero.loop import run_zero
+
+    names = [f.name for f in dataclasses.fields(ZeroConfig)]
+    overrides = {name: getattr(args, name) for name in names}
+    run_zero(load_config(args.config, **overrides), args.run_dir)
+    return 0
+
+
+def plot_command(args: argparse.Namespace) -> int:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    metrics = args.run_dir / "metrics.jsonl"
+    entries = [json.loads(line) for line in metrics.read_text().splitlines() if line]
+    train = [e for e in entries if e["phase"] == "train"]
+    evals = [e for e in entries if e["phase"] == "eval"]
+    gnugo = [e for e in entries if e["phase"] == "gnugo"]
+    fig, (losses, elo) = plt.subplots(1, 2, figsize=(11, 4))
+    for key in ("policy_loss", "value_loss"):
+        losses.plot([e["generation"] for e in train], [e[key] for e in train], marker=".",
+                    label=key.replace("_", " "))
+    losses.set_xlabel("generation")
+    losses.set_title("training loss")
+    losses.legend()
+    total, curve = 0.0, []
+    for e in evals:
+        total += e["elo"] if e.get("accepted", True) else 0.0
+        curve.append((e["generation"], total))
+    if curve:
+        elo.plot(*zip(*curve), marker=".", label="Elo vs. generation 0 (chained)")
+    if gnugo:
+        elo.plot([e["generation"] for e in gnugo], [e["elo"] for e in gnugo], marker="o",
+                 label="Elo vs. GNU Go level 1")
+    elo.set_xlabel("generation")
+    elo.set_title("strength")
+    elo.legend()
+    out = args.out or args.run_dir / "curves.png"
+    fig.tight_layout()
+    fig.savefig(out, dpi=100)
+    print(out)
+    return 0

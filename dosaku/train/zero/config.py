@@ -1,0 +1,105 @@
+"""ZeroConfig: one AlphaGo Zero run, typed, with a default and a docstring for every field.
+
+Presets live in ``configs/*.toml`` (flat keys, the field names below); the resolved config is
+written to ``RUN/config.json`` and a re-run with a different config refuses to mix the two.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+
+@dataclass(frozen=True)
+class ZeroConfig:
+    # -- the game and the net ------------------------------------------------------------------
+    board_size: int = 9
+    """Board size of every game of the run."""
+    komi: float = 7.5
+    """Komi; games are scored by Tromp-Taylor area, as in AlphaGo Zero's self-play."""
+    model: str = "resnet_b6c64"
+    """A registered model name (``dosaku nets list``); dual head, agz17 planes."""
+    # -- self-play -------------------------------------------------------------------------------
+    games_per_generation: int = 64
+    """Self-play games added to the buffer each generation."""
+    parallel_games: int = 16
+    """Games played at once in one process; their leaves share network calls."""
+    leaves_per_game: int = 4
+    """Leaves each game gathers per step (virtual loss), so a call has up to
+    parallel_games × leaves_per_game positions."""
+    visits: int = 64
+    """Simulations per move of a full search."""
+    fast_visits: int = 0
+    """Playout cap randomization (KataGo): if > 0, a move is searched with this many visits
+    unless drawn for a full search; only full searches become policy targets."""
+    full_search_fraction: float = 0.25
+    """Probability of a full search when fast_visits > 0."""
+    temperature_moves: int = 8
+    """Moves (per game) chosen ∝ visit count (T = 1); later moves take the most visited."""
+    dirichlet_alpha: float = 0.0
+    """Root noise α; 0 = 0.03·361/n² (AlphaZero's 19×19 value, scaled by the board)."""
+    noise_fraction: float = 0.25
+    """Root noise weight ε."""
+    resign_threshold: float = -0.9
+    """Resign when the root value falls below this."""
+    resign_playthrough: float = 0.2
+    """Fraction of games never resigned, to measure false resignations."""
+    max_moves_factor: float = 2.0
+    """A game stops after factor × n² moves and is scored as it stands."""
+    # -- the buffer and training ---------------------------------------------------------------
+    window_games: int = 2000
+    """Replay window: positions are sampled from the most recent this-many games."""
+    train_steps: int = 100
+    """Optimizer steps per generation."""
+    batch_size: int = 128
+    """Positions per step."""
+    learning_rate: float = 0.02
+    """SGD learning rate (momentum 0.9)."""
+    lr_decay_generations: int = 0
+    """If > 0, the learning rate is divided by 10 every this-many generations."""
+    weight_decay: float = 1e-4
+    """L2 regularisation c·‖θ‖² (AlphaGo Zero: 1e-4)."""
+    # -- evaluation ------------------------------------------------------------------------------
+    eval_games: int = 10
+    """Games new vs. previous net each generation (0 = none)."""
+    eval_visits: int = 32
+    """Visits per move in evaluation games."""
+    gating: bool = False
+    """Keep the previous net unless the new one wins > 55% (AlphaGo Zero); off = AlphaZero."""
+    gnugo_every: int = 0
+    """Every this-many generations, a short match against GNU Go level 1 (0 = never)."""
+    gnugo_games: int = 10
+    """Games of that match."""
+    # -- the run ---------------------------------------------------------------------------------
+    generations: int = 10
+    """Generations to run (a re-run continues up to this number)."""
+    seed: int = 0
+    """Seeds self-play, sampling and initialisation."""
+    threads: int = 1
+    """torch threads per process (one per core: more oversubscribes)."""
+
+    def to_json(self) -> str:
+        return json.dumps(dataclasses.asdict(self), indent=2, sort_keys=True)
+
+
+def load_config(path: str | Path | None = None, **overrides: Any) -> ZeroConfig:
+    """ZeroConfig from a TOML preset (flat keys) plus overrides; unknown keys are errors."""
+    values: dict[str, Any] = {}
+    if path is not None:
+        with open(path, "rb") as f:
+            values.update(tomllib.load(f))
+    values.update({k: v for k, v in overrides.items() if v is not None})
+    known = {f.name for f in dataclasses.fields(ZeroConfig)}
+    unknown = sorted(set(values) - known)
+    if unknown:
+        raise ValueError(f"unknown ZeroConfig field(s) {', '.join(unknown)}"
+                         + (f" in {path}" if path else ""))
+    return ZeroConfig(**values)
+
+
+def config_from_json(text: str) -> ZeroConfig:
+    return ZeroConfig(**json.loads(text))

@@ -1,0 +1,77 @@
+"""Evaluation (AlphaGo Zero, "Evaluator"): the new network against the previous one, and now
+and then against GNU Go, by short matches played with the arena's game loop.
+
+Both networks play through :class:`PuctAgent` with the same visits, no noise, colours
+alternating. The win rate and its Elo difference go to the run's metrics; with gating the new
+net must win more than 55% to replace the old one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from dosaku.agents.base import Agent
+from dosaku.agents.net_evaluator import NetEvaluator
+from dosaku.agents.puct_agent import PuctAgent, ThinkingLimits
+from dosaku.agents.spec import build_agent
+from dosaku.arena.game import GameSetup, play_game
+from dosaku.arena.stats import elo_difference, wilson_interval
+from dosaku.nets import GoNet
+from dosaku.rules.types import BLACK, WHITE
+from dosaku.search.puct import SearchConfig
+
+GNUGO_LEVEL_1 = "gtp:/usr/games/gnugo --mode gtp --level 1 --chinese-rules"
+
+
+@dataclass(frozen=True)
+class MatchResult:
+    wins: float
+    games: int
+
+    @property
+    def win_rate(self) -> float:
+        return self.wins / self.games if self.games else 0.5
+
+    def summary(self) -> dict:
+        low, high = wilson_interval(self.win_rate, self.games)
+        return {"wins": self.wins, "games": self.games, "win_rate": self.win_rate,
+                "win_rate_low": low, "win_rate_high": high,
+                "elo": elo_difference(min(max(self.win_rate, 1e-3), 1 - 1e-3))}
+
+
+def net_agent(model: GoNet, visits: int, seed: int) -> PuctAgent:
+    return PuctAgent(NetEvaluator(model, symmetry="random", seed=seed),
+                     SearchConfig(batch_size=8), ThinkingLimits(visits=visits), seed=seed,
+                     name="zero")
+
+
+def match(make_a, make_b, games: int, size: int, komi: float, label_b: str = "b") -> MatchResult:
+    """``games`` games of agent A (``make_a(seed)``) against B, colours alternating."""
+    wins = 0.0
+    for i in range(games):
+        a, b = make_a(2 * i), make_b(2 * i + 1)
+        a_color = BLACK if i % 2 == 0 else WHITE
+        agents: dict[int, Agent] = {a_color: a, -a_color: b}
+        labels = {a_color: "a", -a_color: label_b}
+        setup = GameSetup(i, labels[BLACK], labels[WHITE], size=size, komi=komi)
+        try:
+            outcome, _, _ = play_game(agents, setup)
+        finally:
+            for agent in (a, b):
+                close = getattr(agent, "close", None)
+                if close is not None:
+                    close()
+        winner = {"B": BLACK, "W": WHITE}.get(outcome.winner)
+        wins += 0.5 if winner is None else float(winner == a_color)
+    return MatchResult(wins, games)
+
+
+def new_vs_old(new: GoNet, old: GoNet, games: int, visits: int, size: int,
+               komi: float) -> MatchResult:
+    return match(lambda s: net_agent(new, visits, s), lambda s: net_agent(old, visits, s),
+                 games, size, komi)
+
+
+def versus_gnugo(model: GoNet, games: int, visits: int, size: int, komi: float) -> MatchResult:
+    return match(lambda s: net_agent(model, visits, s), lambda s: build_agent(GNUGO_LEVEL_1),
+                 games, size, komi, label_b="gnugo")

@@ -1,0 +1,243 @@
+"""``dosaku zero run``: generations of self-play -> training -> evaluation, resumable.
+
+The run folder is the whole state; nothing lives only in memory::
+
+    RUN/config.json                      the resolved ZeroConfig (a re-run must match it)
+    RUN/shards/gen0003-0001.npz          self-play games of generation 3 (atomic files)
+    RUN/models/gen0003.safetensors       the net after generation 3's training
+    RUN/models/gen0003.optimizer.safetensors   its momentum buffers (written first)
+    RUN/metrics.jsonl                    one line per phase per generation
+    RUN/tb/                              TensorBoard scalars
+
+Generation g+1 is: self-play with the current net until generation g+1 has
+``games_per_generation`` games in its shards; train from the replay window; write the
+optimizer, then the model (the model file marks the generation done); evaluate against the
+previous net (and every ``gnugo_every`` generations against GNU Go). Killed anywhere, the same
+command resumes: finished games are in shards, finished generations in models/, and an
+unfinished training or evaluation is simply done again.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+from tqdm import tqdm
+
+from dosaku.agents.net_evaluator import NetEvaluator
+from dosaku.nets import GoNet, create_model, load_model, save_model
+
+from .buffer import ReplayWindow, shard_paths, write_shard
+from .config import ZeroConfig, config_from_json
+from .evaluate import new_vs_old, versus_gnugo
+from .selfplay import SelfPlayRecord, play_games
+from .trainer import Trainer
+
+
+class RunFolder:
+    """Paths and bookkeeping of one run folder."""
+
+    def __init__(self, root: Path):
+        self.root = Path(root)
+        self.shards = self.root / "shards"
+        self.models = self.root / "models"
+        self.metrics = self.root / "metrics.jsonl"
+
+    def model_path(self, generation: int) -> Path:
+        return self.models / f"gen{generation:04d}.safetensors"
+
+    def optimizer_path(self, generation: int) -> Path:
+        return self.models / f"gen{generation:04d}.optimizer.safetensors"
+
+    def latest_generation(self) -> int:
+        done = [int(p.name[3:7]) for p in self.models.glob("gen????.safetensors")]
+        return max(done, default=-1)
+
+    def games_in(self, generation: int) -> int:
+        total = 0
+        for path in self.shards.glob(f"gen{generation:04d}-*.npz"):
+            with np.load(path) as shard:
+                total += int(shard["games"])
+        return total
+
+    @property
+    def best_generation(self) -> int:
+        """The net self-play uses: the newest accepted one (all are, without gating)."""
+        path = self.root / "best.json"
+        best = json.loads(path.read_text())["generation"] if path.exists() else 0
+        return min(best, self.latest_generation())  # never a model that is not on disk
+
+    @property
+    def best_path(self) -> Path:
+        return self.model_path(self.best_generation)
+
+    def set_best(self, generation: int) -> None:
+        tmp = self.root / "best.json.tmp"
+        tmp.write_text(json.dumps({"generation": generation}))
+        os.replace(tmp, self.root / "best.json")
+
+    def evaluated(self, generation: int) -> bool:
+        """Whether ``generation``'s evaluation finished (it may have rejected the net)."""
+        return self.best_generation >= generation or any(
+            e.get("phase") == "eval" and e.get("generation") == generation
+            for e in self.entries())
+
+    def log(self, entry: dict) -> None:
+        with open(self.metrics, "a") as f:
+            f.write(json.dumps(entry) + "\n")
+            f.flush()
+            os.fsync(f.fileno())
+
+    def entries(self) -> list[dict]:
+        if not self.metrics.exists():
+            return []
+        return [json.loads(line) for line in self.metrics.read_text().splitlines() if line]
+
+
+def prepare(cfg: ZeroConfig, run: RunFolder) -> None:
+    """Create the folder, or check that it belongs to the same config."""
+    run.root.mkdir(parents=True, exist_ok=True)
+    saved = run.root / "config.json"
+    if saved.exists():
+        if config_from_json(saved.read_text()) != cfg:
+            raise ValueError(f"{saved} holds a different config; use a new run folder or the "
+                             f"same config to resume")
+    else:
+        tmp = saved.with_name("config.json.tmp")
+        tmp.write_text(cfg.to_json())
+        os.replace(tmp, saved)
+    run.shards.mkdir(exist_ok=True)
+    run.models.mkdir(exist_ok=True)
+
+
+def save_atomic(model: GoNet, path: Path, provenance: dict) -> None:
+    tmp = path.with_name(path.stem + ".tmp.safetensors")
+    save_model(model, tmp, provenance=provenance)
+    os.replace(tmp, path)
+
+
+def initial_model(cfg: ZeroConfig, run: RunFolder) -> None:
+    if run.latest_generation() < 0:
+        torch.manual_seed(cfg.seed)
+        model = create_model(cfg.model, board_size=cfg.board_size, head="dual", encoder="agz17")
+        save_atomic(model, run.model_path(0), {"generation": 0, "games": 0})
+
+
+def self_play(cfg: ZeroConfig, run: RunFolder, generation: int, model: GoNet, writer) -> None:
+    """Play generation ``generation``'s missing games, one shard per finished batch."""
+    have = run.games_in(generation)
+    missing = cfg.games_per_generation - have
+    if missing <= 0:
+        return
+    evaluator = NetEvaluator(model, symmetry="random", seed=cfg.seed + generation,
+                             threads=cfg.threads)
+    batch: list[SelfPlayRecord] = []
+    stats = {"games": 0, "moves": 0, "resigned": 0, "playthrough": 0, "false_resign": 0,
+             "black_wins": 0}
+    start = time.perf_counter()
+    index = len(list(run.shards.glob(f"gen{generation:04d}-*.npz")))
+    bar = tqdm(total=cfg.games_per_generation, initial=have, desc=f"gen {generation} self-play",
+               unit="game")
+
+    def on_game(record: SelfPlayRecord) -> None:
+        nonlocal index
+        batch.append(record)
+        stats["games"] += 1
+        stats["moves"] += len(record.moves)
+        stats["resigned"] += record.resigned
+        stats["black_wins"] += record.winner == 1
+        if record.playthrough and record.would_resign:
+            stats["playthrough"] += 1
+            stats["false_resign"] += record.would_resign == record.winner
+        bar.update(1)
+        if len(batch) >= cfg.parallel_games or stats["games"] == missing:
+            write_shard(run.shards / f"gen{generation:04d}-{index:04d}.npz", batch)
+            index += 1
+            batch.clear()
+
+    play_games(evaluator, cfg, missing, seed=cfg.seed * 100_003 + generation * 1_009 + have,
+               on_game=on_game)
+    bar.close()
+    hours = (time.perf_counter() - start) / 3600
+    entry = {"generation": generation, "phase": "selfplay", **stats,
+             "games_per_hour": stats["games"] / max(hours, 1e-9),
+             "positions_per_second": evaluator.positions / max(hours * 3600, 1e-9)}
+    run.log(entry)
+    for key in ("games_per_hour", "positions_per_second"):
+        writer.add_scalar(f"selfplay/{key}", entry[key], generation)
+    writer.add_scalar("selfplay/mean_game_length", stats["moves"] / max(stats["games"], 1),
+                      generation)
+
+
+def train(cfg: ZeroConfig, run: RunFolder, generation: int, writer) -> GoNet:
+    """Train the previous generation's net on the replay window; save generation's files."""
+    model = load_model(run.model_path(generation - 1))
+    trainer = Trainer(model, cfg)
+    previous_optimizer = run.optimizer_path(generation - 1)
+    if previous_optimizer.exists():
+        trainer.load_optimizer(previous_optimizer)
+    lr = trainer.set_generation(generation)
+    window = ReplayWindow.load(run.shards, cfg.window_games)
+    rng = np.random.default_rng(cfg.seed * 7919 + generation)
+    totals: dict[str, float] = {}
+    for step in tqdm(range(cfg.train_steps), desc=f"gen {generation} train", unit="step"):
+        losses = trainer.step(*window.sample(cfg.batch_size, rng))
+        for key, value in losses.items():
+            totals[key] = totals.get(key, 0.0) + value
+            writer.add_scalar(f"train/{key}", value,
+                              (generation - 1) * cfg.train_steps + step)
+    means = {k: v / max(cfg.train_steps, 1) for k, v in totals.items()}
+    trainer.save_optimizer(run.optimizer_path(generation))
+    games = sum(int(np.load(p)["games"]) for p in shard_paths(run.shards))
+    save_atomic(model, run.model_path(generation),
+                {"generation": generation, "games": games, "window_positions": len(window),
+                 "learning_rate": lr, "config": json.loads(cfg.to_json())})
+    run.log({"generation": generation, "phase": "train", "learning_rate": lr,
+             "window_positions": len(window), "window_games": window.games, **means})
+    return model
+
+
+def evaluate(cfg: ZeroConfig, run: RunFolder, generation: int, writer) -> None:
+    if cfg.eval_games > 0 and generation > 0:
+        new, old = load_model(run.model_path(generation)), load_model(run.best_path)
+        result = new_vs_old(new, old, cfg.eval_games, cfg.eval_visits, cfg.board_size,
+                            cfg.komi).summary()
+        accepted = not cfg.gating or result["win_rate"] > 0.55
+        run.log({"generation": generation, "phase": "eval", "accepted": accepted, **result})
+        writer.add_scalar("eval/win_rate_vs_previous", result["win_rate"], generation)
+        if accepted:
+            run.set_best(generation)
+    else:
+        run.set_best(generation)
+    if cfg.gnugo_every and generation % cfg.gnugo_every == 0 and Path("/usr/games/gnugo").exists():
+        result = versus_gnugo(load_model(run.model_path(generation)), cfg.gnugo_games,
+                              cfg.eval_visits, cfg.board_size, cfg.komi).summary()
+        run.log({"generation": generation, "phase": "gnugo", **result})
+        writer.add_scalar("eval/elo_vs_gnugo_level1", result["elo"], generation)
+
+
+def run_zero(cfg: ZeroConfig, folder: str | Path) -> None:
+    """Run (or resume) generations up to ``cfg.generations`` in ``folder``."""
+    from torch.utils.tensorboard import SummaryWriter
+
+    torch.set_num_threads(cfg.threads)
+    run = RunFolder(Path(folder))
+    prepare(cfg, run)
+    initial_model(cfg, run)
+    writer = SummaryWriter(str(run.root / "tb"))
+    try:
+        done = run.latest_generation()
+        if done > 0 and not run.evaluated(done):
+            evaluate(cfg, run, done, writer)
+        while done < cfg.generations:
+            generation = done + 1
+            self_play(cfg, run, generation, load_model(run.best_path), writer)
+            train(cfg, run, generation, writer)
+            evaluate(cfg, run, generation, writer)
+            done = generation
+    finally:
+        writer.close()

@@ -1,0 +1,170 @@
+"""Self-play (AlphaGo Zero, "Self-play training pipeline"): many games, one batched evaluator.
+
+Each game owns a PUCT search. A step asks every active game for a few leaves (virtual loss
+spreads them), evaluates all of them in one network call, and lets each game back its values
+up; a game whose root has reached its visit target plays a move. So the network always sees
+batches of ``parallel_games × leaves_per_game`` positions, which is what keeps a CPU (or GPU)
+busy in Python.
+
+Per move a game records the root's planes and its visit distribution π (the policy target);
+when the game ends every record gets z = ±1 from its side to move (the value target). With
+playout cap randomization (KataGo, Wu 2019) most moves get a cheap search and are not
+recorded; a random quarter get the full search, noise and a record.
+
+Resignation (AlphaGo Zero): a game resigns when the root value falls below the threshold,
+except a fraction of games that are played out to measure how often resigning would have been
+wrong.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from dosaku.features import encoder_named
+from dosaku.rules.game import GameState
+from dosaku.rules.scoring import tromp_taylor_score
+from dosaku.rules.types import BLACK, WHITE
+from dosaku.search.evaluator import Evaluator
+from dosaku.search.puct import Search, SearchConfig
+
+from .config import ZeroConfig
+
+
+@dataclass
+class SelfPlayRecord:
+    """One finished game: training samples and what happened."""
+
+    planes: np.ndarray
+    """uint8 (P, C, n, n): the recorded positions, from their side to move."""
+    policy: np.ndarray
+    """float32 (P, n*n + 1): visit distributions of the full searches."""
+    value: np.ndarray
+    """int8 (P,): +1 if the side to move at that position won, else -1."""
+    moves: list[tuple[int, int]]
+    winner: int
+    score: float | None
+    """Tromp-Taylor score (black - white - komi) if played out, None if resigned."""
+    resigned: bool
+    playthrough: bool
+    """Resignation was disabled in this game."""
+    would_resign: int = 0
+    """In a playthrough game, the first side whose value fell below the threshold (0: none)."""
+
+
+@dataclass
+class SelfPlayGame:
+    """A game in progress with its search and the samples recorded so far."""
+
+    cfg: ZeroConfig
+    rng: np.random.Generator
+    search: Search
+    state: GameState
+    playthrough: bool
+    target: int = 0
+    full: bool = True
+    planes: list[np.ndarray] = field(default_factory=list)
+    policies: list[np.ndarray] = field(default_factory=list)
+    colors: list[int] = field(default_factory=list)
+    would_resign: int = 0
+    result: SelfPlayRecord | None = None
+
+    def choose_budget(self) -> None:
+        cfg = self.cfg
+        self.full = cfg.fast_visits <= 0 or self.rng.random() < cfg.full_search_fraction
+        self.target = cfg.visits if self.full else cfg.fast_visits
+        noise = cfg.noise_fraction if self.full else 0.0  # no noise on cheap searches
+        self.search.config = search_config(cfg, noise)
+
+    def gather(self) -> list:
+        root = self.search.set_root(self.state)
+        if not root.expanded:
+            return self.search.gather(1)
+        budget = min(self.cfg.leaves_per_game, max(self.target - int(root.visits), 0))
+        return self.search.gather(budget) if budget else []
+
+    def after_evaluation(self, encoder) -> None:
+        """Play a move if the root has its visits; finish the game when it ends."""
+        self.search.ensure_noise()
+        root = self.search.root
+        if not root.expanded or root.visits < self.target:
+            return
+        q = root.q()
+        if q < self.cfg.resign_threshold:
+            if not self.playthrough:
+                self.finish(resigner=self.state.to_play)
+                return
+            self.would_resign = self.would_resign or self.state.to_play
+        if self.full:
+            self.planes.append(encoder.encode(self.state))
+            self.policies.append(self.search.visit_distribution().astype(np.float32))
+            self.colors.append(self.state.to_play)
+        hot = self.state.move_number < self.cfg.temperature_moves
+        move = self.search.choose(1.0 if hot else 0.0)
+        self.state.play(move)
+        self.search.advance(move)
+        limit = self.cfg.max_moves_factor * self.cfg.board_size ** 2
+        if self.state.is_over or self.state.move_number >= limit:
+            self.finish()
+        else:
+            self.choose_budget()
+
+    def finish(self, resigner: int = 0) -> None:
+        score = None if resigner else tromp_taylor_score(self.state)
+        winner = -resigner if resigner else (BLACK if score > 0 else WHITE)
+        n = self.cfg.board_size
+        colors = np.array(self.colors, dtype=np.int8)
+        self.result = SelfPlayRecord(
+            planes=np.stack(self.planes) if self.planes else np.zeros((0, 17, n, n), np.uint8),
+            policy=np.stack(self.policies) if self.policies
+            else np.zeros((0, n * n + 1), np.float32),
+            value=np.where(colors == winner, 1, -1).astype(np.int8),
+            moves=list(self.state.moves), winner=winner, score=score,
+            resigned=bool(resigner), playthrough=self.playthrough,
+            would_resign=self.would_resign)
+
+
+def search_config(cfg: ZeroConfig, noise: float) -> SearchConfig:
+    return SearchConfig(batch_size=cfg.leaves_per_game, noise_fraction=noise,
+                        dirichlet_alpha=cfg.dirichlet_alpha or None,
+                        resign_threshold=cfg.resign_threshold)
+
+
+def new_game(cfg: ZeroConfig, rng: np.random.Generator) -> SelfPlayGame:
+    seed = int(rng.integers(2**31))
+    game = SelfPlayGame(cfg, np.random.default_rng(seed),
+                        Search(None, search_config(cfg, cfg.noise_fraction), seed=seed),
+                        GameState(cfg.board_size, cfg.komi),
+                        playthrough=bool(rng.random() < cfg.resign_playthrough))
+    game.choose_budget()
+    return game
+
+
+def play_games(evaluator: Evaluator, cfg: ZeroConfig, count: int, seed: int,
+               on_game: Callable[[SelfPlayRecord], None]) -> None:
+    """Play ``count`` games, ``cfg.parallel_games`` at a time, calling ``on_game`` as each
+    ends. Every step evaluates the leaves of all active games in one ``evaluator`` call."""
+    rng = np.random.default_rng(seed)
+    encoder = encoder_named("agz17")
+    started = min(count, cfg.parallel_games)
+    active = [new_game(cfg, rng) for _ in range(started)]
+    while active:
+        pending = [(game, game.gather()) for game in active]
+        states = [leaf.state for _, leaves in pending for _, leaf in leaves]
+        if states:
+            priors, values = evaluator.evaluate(states)
+            start = 0
+            for game, leaves in pending:
+                end = start + len(leaves)
+                game.search.finish(leaves, priors[start:end], values[start:end])
+                start = end
+        for game in active:
+            game.after_evaluation(encoder)
+        for game in [g for g in active if g.result is not None]:
+            on_game(game.result)
+            active.remove(game)
+            if started < count:
+                active.append(new_game(cfg, rng))
+                started += 1

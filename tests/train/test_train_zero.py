@@ -1,0 +1,129 @@
+"""The AlphaGo Zero loop on 5x5 with a tiny net: records, shards, training, resume, kill -9."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from dosaku.nets import create_model, load_model
+from dosaku.search.evaluator import UniformEvaluator
+from dosaku.train.zero.buffer import ReplayWindow, write_shard
+from dosaku.train.zero.config import ZeroConfig, load_config
+from dosaku.train.zero.loop import RunFolder, run_zero
+from dosaku.train.zero.selfplay import play_games
+from dosaku.train.zero.trainer import Trainer
+
+ROOT = Path(__file__).resolve().parents[2]
+TINY = load_config(ROOT / "configs" / "zero_tiny.toml")
+
+
+def records(cfg=TINY, count=3, seed=0):
+    out = []
+    play_games(UniformEvaluator(), cfg, count, seed, out.append)
+    return out
+
+
+def test_self_play_records_are_training_targets():
+    games = records()
+    assert len(games) == 3
+    for g in games:
+        n = TINY.board_size
+        assert g.planes.shape == (len(g.value), 17, n, n) and g.planes.dtype == np.uint8
+        assert np.allclose(g.policy.sum(axis=1), 1.0, atol=1e-5)
+        assert set(np.unique(g.value)) <= {-1, 1}
+        assert g.winner in (1, -1) and (g.resigned or g.score is not None)
+        # the value target is the outcome from the recorded position's side to move
+        to_play = np.where(g.planes[:, 16, 0, 0] == 1, 1, -1)
+        assert np.array_equal(g.value, np.where(to_play == g.winner, 1, -1))
+
+
+def test_playout_cap_randomization_records_only_full_searches():
+    cfg = load_config(ROOT / "configs" / "zero_tiny.toml", fast_visits=2,
+                      full_search_fraction=0.3)
+    games = records(cfg, count=4, seed=1)
+    positions = sum(len(g.value) for g in games)
+    moves = sum(len(g.moves) for g in games)
+    assert 0 < positions < moves
+
+
+def test_shards_and_symmetric_sampling(tmp_path):
+    write_shard(tmp_path / "gen0001-0000.npz", records())
+    assert not list(tmp_path.glob("*.tmp"))
+    window = ReplayWindow.load(tmp_path, window_games=10)
+    assert window.games == 3 and len(window) > 0
+    planes, policy, value = window.sample(32, np.random.default_rng(0))
+    assert planes.shape[0] == 32 and planes.dtype == np.float32
+    assert np.allclose(policy.sum(axis=1), 1.0, atol=1e-2)  # stored as float16
+    assert set(np.unique(value)) <= {-1.0, 1.0}
+
+
+def test_training_lowers_the_loss_and_optimizer_state_round_trips(tmp_path):
+    torch.manual_seed(0)
+    model = create_model("resnet_b1c8", board_size=5)
+    write_shard(tmp_path / "gen0001-0000.npz", records())
+    window = ReplayWindow.load(tmp_path, 10)
+    trainer = Trainer(model, TINY)
+    batch = window.sample(16, np.random.default_rng(0))
+    first = trainer.step(*batch)["loss"]
+    for _ in range(60):
+        last = trainer.step(*batch)["loss"]
+    assert last < first
+    trainer.save_optimizer(tmp_path / "opt.safetensors")
+    other = Trainer(model, TINY)
+    other.load_optimizer(tmp_path / "opt.safetensors")
+    p = next(model.parameters())
+    assert torch.equal(other.optimizer.state[p]["momentum_buffer"],
+                       trainer.optimizer.state[p]["momentum_buffer"])
+
+
+def test_run_resumes_and_refuses_a_different_config(tmp_path):
+    run_zero(load_config(ROOT / "configs" / "zero_tiny.toml", generations=1), tmp_path)
+    folder = RunFolder(tmp_path)
+    assert folder.latest_generation() == 1
+    with pytest.raises(ValueError, match="different config"):
+        run_zero(load_config(ROOT / "configs" / "zero_tiny.toml", generations=1, seed=5),
+                 tmp_path)
+    (tmp_path / "models" / "gen0001.safetensors").unlink()  # as if killed during training
+    run_zero(load_config(ROOT / "configs" / "zero_tiny.toml", generations=1), tmp_path)
+    assert folder.games_in(1) == TINY.games_per_generation  # games were kept, not replayed
+    phases = [e["phase"] for e in folder.entries()]
+    assert phases.count("selfplay") == 1 and phases.count("train") == 2
+    header = load_model(folder.model_path(1))
+    assert header.config.board_size == 5
+
+
+def test_kill_minus_nine_then_resume(tmp_path):
+    run_dir = tmp_path / "run"
+    command = [sys.executable, "-m", "dosaku.cli.main", "zero", "run", "--config",
+               str(ROOT / "configs" / "zero_tiny.toml"), "--run-dir", str(run_dir),
+               "--generations", "3", "--games-per-generation", "8", "--parallel-games", "2"]
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                               start_new_session=True)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and not list((run_dir / "shards").glob("gen0002-*.npz")):
+        time.sleep(0.2)
+    os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
+    assert list((run_dir / "shards").glob("gen0002-*.npz")), "no shard of generation 2 in time"
+    result = subprocess.run(command, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-2000:]
+    folder = RunFolder(run_dir)
+    assert folder.latest_generation() == 3
+    assert [folder.games_in(g) for g in (1, 2, 3)] == [8, 8, 8]
+    config = json.loads((run_dir / "config.json").read_text())
+    assert config["games_per_generation"] == 8
+
+
+def test_unknown_config_keys_are_errors(tmp_path):
+    bad = tmp_path / "bad.toml"
+    bad.write_text("board_size = 9\nvisits_per_move = 3\n")
+    with pytest.raises(ValueError, match="visits_per_move"):
+        load_config(bad)
+    assert isinstance(load_config(None), ZeroConfig)
