@@ -51,6 +51,11 @@ class SearchConfig:
     """ε of the root noise mix P = (1-ε)·p + ε·η; 0.25 in self-play, 0 in play."""
     resign_threshold: float = -1.0
     """Resign when the root's value falls below this (-1 = never)."""
+    min_pass_move: int = 0
+    """Before this move number the pass is searched only where nothing else is legal. With the
+    few visits of CPU self-play an early pass (ended by the opponent's pass and an exact
+    Tromp-Taylor result) is found long before good moves are, and self-play collapses into
+    ever shorter games; this keeps the opening for moves."""
 
 
 class Node:
@@ -78,9 +83,11 @@ class Node:
     def expanded(self) -> bool:
         return self.moves is not None
 
-    def expand(self, priors: np.ndarray, value: float) -> None:
+    def expand(self, priors: np.ndarray, value: float, min_pass_move: int = 0) -> None:
         """Keep the legal moves' priors (renormalised) and the position's value."""
         moves = np.flatnonzero(self.state.legal_mask())
+        if self.state.move_number < min_pass_move and len(moves) > 1:
+            moves = moves[:-1]  # the pass is last
         p = priors[moves].astype(np.float64)
         total = p.sum()
         self.moves = moves
@@ -185,7 +192,7 @@ class Search:
                values: np.ndarray) -> None:
         """Expand each pending leaf with its evaluation and back the value up."""
         for (path, leaf), p, v in zip(pending, priors, values):
-            leaf.expand(p, float(v))
+            leaf.expand(p, float(v), self.config.min_pass_move)
             self.backup(path, float(v))
 
     def undo_virtual_loss(self, path: list[tuple[Node, int]]) -> None:
@@ -198,7 +205,7 @@ class Search:
         root = self.set_root(state)
         if not root.expanded and not root.terminal:
             priors, values = self.evaluator.evaluate([root.state])
-            root.expand(priors[0], float(values[0]))
+            root.expand(priors[0], float(values[0]), self.config.min_pass_move)
         self.ensure_noise()
         done = 0
         while done < simulations and not root.terminal:

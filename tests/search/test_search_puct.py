@@ -120,3 +120,15 @@ def test_passes_to_win_after_the_opponent_passes():
     search = Search(UniformEvaluator(), SearchConfig(batch_size=1), seed=0)
     search.run(state, 200)
     assert search.choose() == state.pass_move
+
+
+def test_no_pass_is_searched_before_min_pass_move_unless_forced():
+    search = Search(UniformEvaluator(), SearchConfig(min_pass_move=10), seed=0)
+    root = search.run(GameState(5), 20)
+    assert GameState(5).pass_move not in root.moves
+    full = GameState.from_diagram("""
+        . X
+        X X
+    """, to_play=WHITE)  # white's only legal move is the pass
+    root = Search(UniformEvaluator(), SearchConfig(min_pass_move=10), seed=0).run(full, 4)
+    assert list(root.moves) == [full.pass_move]

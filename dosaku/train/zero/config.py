@@ -48,6 +48,9 @@ class ZeroConfig:
     """Resign when the root value falls below this."""
     resign_playthrough: float = 0.2
     """Fraction of games never resigned, to measure false resignations."""
+    min_pass_move: int = -1
+    """No pass searched before this move while other moves are legal; -1 = n²/2 (see
+    SearchConfig.min_pass_move: short searches otherwise learn to end games by passing)."""
     max_moves_factor: float = 2.0
     """A game stops after factor × n² moves and is scored as it stands."""
     # -- the buffer and training ---------------------------------------------------------------

@@ -33,16 +33,17 @@ class MatchResult:
         return self.wins / self.games if self.games else 0.5
 
     def summary(self) -> dict:
-        low, high = wilson_interval(self.win_rate, self.games)
+        low, high = wilson_interval(self.wins, self.games)
         return {"wins": self.wins, "games": self.games, "win_rate": self.win_rate,
                 "win_rate_low": low, "win_rate_high": high,
-                "elo": elo_difference(min(max(self.win_rate, 1e-3), 1 - 1e-3))}
+                "elo": elo_difference(min(max(self.win_rate, 1e-3), 1 - 1e-3)) + 0.0}
 
 
 def net_agent(model: GoNet, visits: int, seed: int) -> PuctAgent:
+    n = model.config.board_size
     return PuctAgent(NetEvaluator(model, symmetry="random", seed=seed),
-                     SearchConfig(batch_size=8), ThinkingLimits(visits=visits), seed=seed,
-                     name="zero")
+                     SearchConfig(batch_size=8, min_pass_move=n * n // 2),
+                     ThinkingLimits(visits=visits), seed=seed, name="zero")
 
 
 def match(make_a, make_b, games: int, size: int, komi: float, label_b: str = "b") -> MatchResult:

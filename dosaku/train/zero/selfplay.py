@@ -92,7 +92,8 @@ class SelfPlayGame:
         if not root.expanded or root.visits < self.target:
             return
         q = root.q()
-        if q < self.cfg.resign_threshold:
+        if q < self.cfg.resign_threshold and \
+                self.state.move_number >= self.search.config.min_pass_move:
             if not self.playthrough:
                 self.finish(resigner=self.state.to_play)
                 return
@@ -127,9 +128,10 @@ class SelfPlayGame:
 
 
 def search_config(cfg: ZeroConfig, noise: float) -> SearchConfig:
+    min_pass = cfg.min_pass_move if cfg.min_pass_move >= 0 else cfg.board_size ** 2 // 2
     return SearchConfig(batch_size=cfg.leaves_per_game, noise_fraction=noise,
                         dirichlet_alpha=cfg.dirichlet_alpha or None,
-                        resign_threshold=cfg.resign_threshold)
+                        resign_threshold=cfg.resign_threshold, min_pass_move=min_pass)
 
 
 def new_game(cfg: ZeroConfig, rng: np.random.Generator) -> SelfPlayGame:
