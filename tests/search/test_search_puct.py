@@ -129,6 +129,6 @@ def test_no_pass_is_searched_before_min_pass_move_unless_forced():
     full = GameState.from_diagram("""
         . X
         X X
-    """, to_play=WHITE)  # white's only legal move is the pass
+    """, to_play=BLACK)  # filling its last liberty is suicide: black can only pass
     root = Search(UniformEvaluator(), SearchConfig(min_pass_move=10), seed=0).run(full, 4)
     assert list(root.moves) == [full.pass_move]
