@@ -68,3 +68,16 @@ def test_a_network_drives_the_puct_agent(tiny_net):
     state = GameState(5)
     move = agent.select_move(state)
     assert state.is_legal(move) and not state.moves  # the agent never changes the state
+
+
+def test_zero_agent_loads_a_checkpoint(tiny_net, tmp_path):
+    from dosaku.agents.zero_agent import zero_agent
+    from dosaku.nets import save_model
+
+    path = tmp_path / "net.safetensors"
+    save_model(tiny_net, path)
+    agent = zero_agent(path, visits=16, seed=0)
+    state = GameState(5)
+    assert state.is_legal(agent.select_move(state))
+    with pytest.raises(FileNotFoundError):
+        zero_agent(None, size=13)

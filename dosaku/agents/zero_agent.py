@@ -1,0 +1,35 @@
+"""The AlphaGo Zero player: a checkpoint behind NetEvaluator behind PuctAgent.
+
+``zero_agent()`` with no path loads the built-in model for the board size (see
+:mod:`dosaku.models`). Play settings follow AlphaGo Zero's evaluation games: no root noise,
+the most visited move, a random board symmetry per evaluation.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from dosaku.models import builtin_model_path
+from dosaku.nets import load_model
+from dosaku.search.puct import SearchConfig
+
+from .net_evaluator import NetEvaluator
+from .puct_agent import PuctAgent, ThinkingLimits
+
+
+def zero_agent(model: str | Path | None = None, size: int = 9, visits: int = 400,
+               seconds: float | None = None, batch_size: int = 8,
+               resign_threshold: float = -0.95, seed: int | None = None) -> PuctAgent:
+    """A PuctAgent over the checkpoint ``model`` (default: the built-in one for ``size``).
+
+    Raises FileNotFoundError if no model is given and none ships for ``size``.
+    """
+    path = Path(model) if model is not None else builtin_model_path(size)
+    if path is None:
+        raise FileNotFoundError(f"no built-in model for {size}x{size}; pass model=PATH")
+    net = load_model(path)
+    n = net.config.board_size
+    config = SearchConfig(batch_size=batch_size, resign_threshold=resign_threshold,
+                          min_pass_move=n * n // 2)
+    return PuctAgent(NetEvaluator(net, symmetry="random", seed=seed), config,
+                     ThinkingLimits(visits=visits, seconds=seconds), seed=seed, name="zero")
