@@ -70,8 +70,11 @@ def separable_table(seconds: float) -> str:
                      f"{human(layer_macs(separable, x[:1]))}", f"{formula:.4f}",
                      f"{counted:.4f}", f"{timed:.3f}"])
     head = ["3x3 layer, 19x19", "standard MACs", "separable MACs", "1/M + 1/K^2",
-            "counted ratio", "timed ratio (b64)"]
-    return table(head, rows)
+            "counted ratio separable/standard", "timed ratio separable/standard (b64)"]
+    return table(head, rows) + (
+        "\n\nThe count matches the formula exactly; the clock gives back much less, because a "
+        "depthwise convolution does 9 multiply-adds per value it reads and writes and is "
+        "bound by memory, not arithmetic, on a CPU.")
 
 
 def matched_nets_table(seconds: float) -> str:
@@ -88,9 +91,12 @@ def matched_nets_table(seconds: float) -> str:
                      f"{macs[1] / macs[0]:.3f}", f"{speed[0]:,.0f}", f"{speed[1]:,.0f}",
                      f"{speed[0] / speed[1]:.3f}"])
     head = ["size", "resnet params", "mobilenet params", "resnet MACs/pos",
-            "mobilenet MACs/pos", "counted ratio", "resnet pos/s (b64)",
-            "mobilenet pos/s (b64)", "timed ratio"]
-    return table(head, rows)
+            "mobilenet MACs/pos", "counted ratio mobilenet/resnet", "resnet pos/s (b64)",
+            "mobilenet pos/s (b64)", "timed ratio mobilenet/resnet"]
+    return table(head, rows) + (
+        "\n\nA mobilenet block (expansion 4) has about half the multiply-adds of a residual "
+        "block of the same width, but moves four times wider activations through memory "
+        "(expand, depthwise, batch norms), so on this CPU it takes longer.")
 
 
 def rollout_table(seconds: float) -> str:
@@ -171,9 +177,11 @@ def main(argv: list[str] | None = None) -> int:
     torch.set_num_threads(1)
     if hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]})  # one core
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     sections = [
         f"dosaku nets benchmark: one core, torch {torch.__version__} fp32 CPU, "
-        f"{args.seconds:g} s per cell, `python benchmarks/nets.py`",
+        f"{args.seconds:g} s per cell, load average {load:.1f} at the start, "
+        f"`python benchmarks/nets.py`",
         "### Models\n\n" + models_table(args.models or model_names(), (9, 19), (1, 64),
                                         args.seconds, progress=sys.stderr),
         "### Depthwise-separable layers\n\n" + separable_table(args.seconds),

@@ -99,12 +99,12 @@ def _mark(mark, stamp, q):
 
 
 @njit(cache=True)
-def move_facts(stones, chain, nbr, offsets, points, p, color, mark, stamp):
+def move_facts(stones, chain, nbr, offsets, points, p, color, mark, stamp, heads):
     """(captured, liberties, chain size) if ``color`` played the empty point ``p``.
 
-    ``mark`` (int32[n*n]) and a ``stamp`` unused in it so far count distinct points.
+    ``mark`` (int32[n*n]) and a ``stamp`` unused in it so far count distinct points;
+    ``heads`` (int32[4]) is scratch for the own chains ``p`` joins.
     """
-    heads = np.full(4, -1, dtype=np.int32)  # own chains p joins
     n_heads = 0
     size = 1
     libs = 0
@@ -187,10 +187,12 @@ def move_planes(stones, chain, ckey, nbr, diag, zkeys, color, ko, legal, saved_s
     points = np.empty(4 * nn, dtype=np.int32)
     liberty_lists(stones, chain, nbr, offsets, points)
     mark = np.full(nn, -1, dtype=np.int32)
+    heads = np.empty(4, dtype=np.int32)
     for p in range(nn):
         if not legal[p]:
             continue
-        n_cap, libs, size = move_facts(stones, chain, nbr, offsets, points, p, color, mark, p)
+        n_cap, libs, size = move_facts(stones, chain, nbr, offsets, points, p, color, mark, p,
+                                       heads)
         _set(out, CAPTURE_SIZE + min(n_cap, 7), p, n)
         if libs >= 1:
             _set(out, LIBERTIES_AFTER + min(libs, 8) - 1, p, n)

@@ -3,9 +3,9 @@
 :class:`~dosaku.rules.game.GameState` keeps the current stones and the list of moves, not
 earlier boards (captures cannot be undone from the moves alone: which stones a move took is
 not recorded). The features that look back (AlphaGo Zero's 8 positions, AlphaGo's "turns
-since") therefore replay the moves from the set-up in numba, one ``place_stone`` per move:
-O(length of the game), about a microsecond per 10 moves, against the milliseconds a network
-spends on the position.
+since") therefore replay the moves from the set-up in numba, one ``place_stone`` per move
+(:mod:`dosaku.features.moves`): O(length of the game), about a microsecond per 10 moves,
+against the milliseconds a network spends on the position.
 
 Terms:
 
@@ -25,6 +25,7 @@ from numba import njit
 
 from ..rules import board as kernels
 from ..rules.game import GameState
+from .moves import play_stone
 
 
 def move_array(state: GameState) -> np.ndarray:
@@ -63,7 +64,7 @@ def replay_boards(setup, moves, nbr, zkeys, out):
     for i in range(m):
         p = moves[i, 1]
         if p < nn:
-            kernels.place_stone(stones, chain, ckey, nbr, zkeys, p, moves[i, 0], captured)
+            play_stone(stones, chain, ckey, nbr, zkeys, p, moves[i, 0], captured)
         back = m - 1 - i  # this is position t - back
         if back < keep:
             out[back, :] = stones

@@ -32,6 +32,7 @@ from ..rules.board import HEAD, LIBS, NEXT, OK
 from ..rules.coords import to_gtp
 from ..rules.game import GameState
 from ..rules.types import EMPTY, Move
+from .moves import play_stone
 
 NODE_BUDGET = 3000
 """Moves tried per question before giving up (the longest test ladders need ~300)."""
@@ -160,7 +161,7 @@ def _captured(stones, chain, ckey, nbr, zkeys, prey, ko, attacker_turn, base,
             if outcome != OK:
                 continue
             _save(stones, chain, saved_stones, saved_chain, top)
-            _, _, _, next_ko = kernels.place_stone(stones, chain, ckey, nbr, zkeys, m, mover,
+            _, _, _, next_ko = play_stone(stones, chain, ckey, nbr, zkeys, m, mover,
                                                    captured)
             libs = chain[LIBS, chain[HEAD, prey]]
             open_node = libs == 1 if attacking else libs == 2
@@ -217,30 +218,49 @@ def read_ladder(stones, chain, ckey, nbr, zkeys, prey, ko, attacker_turn, saved_
                      saved_stones, saved_chain, captured, candidates, frames, budget)
 
 
+@njit(cache=True, inline="always")
+def _open_neighbours(stones, nbr, q, skip):
+    """Empty neighbours of ``q`` other than ``skip``: a lower bound on the liberties a stone
+    at ``q`` would have, however the surrounding chains connect."""
+    count = 0
+    for k in range(4):
+        e = nbr[q, k]
+        if e >= 0 and e != skip and stones[e] == 0:
+            count += 1
+    return count
+
+
 @njit(cache=True)
 def ladder_capture_move(stones, chain, ckey, nbr, zkeys, p, color, ko, saved_stones,
                         saved_chain, captured, candidates, frames, budget, node_budget):
     """True if ``color`` playing the empty point ``p`` ataris an adjacent opponent chain of two
-    liberties that then cannot escape the ladder. The board is left as it was."""
-    chased = -1
+    liberties that then cannot escape the ladder. The board is left as it was.
+
+    A chain whose other liberty has three empty neighbours besides ``p`` runs out at once
+    (extending there gives three liberties), so it is not read: most candidates end here,
+    before any board is copied.
+    """
+    chased = 0  # bit k: neighbour k is a chain worth reading
     for k in range(4):
         q = nbr[p, k]
         if q >= 0 and stones[q] == -color and chain[LIBS, chain[HEAD, q]] == 2:
-            chased = q
-    if chased < 0 or p == ko:
+            other = _liberty_of(stones, chain, nbr, chain[HEAD, q], p)
+            if _open_neighbours(stones, nbr, other, p) < 3:
+                chased |= 1 << k
+    if chased == 0 or p == ko:
         return False
     outcome, _ = kernels.move_effect(stones, chain, ckey, nbr, zkeys, p, color)
     if outcome != OK:
         return False
     _save(stones, chain, saved_stones, saved_chain, 0)
-    _, _, _, next_ko = kernels.place_stone(stones, chain, ckey, nbr, zkeys, p, color, captured)
+    _, _, _, next_ko = play_stone(stones, chain, ckey, nbr, zkeys, p, color, captured)
     found = False
     budget[0] = node_budget
     for k in range(4):
         q = nbr[p, k]
-        if (not found and q >= 0 and stones[q] == -color
+        if (not found and chased & (1 << k) and stones[q] == -color
                 and chain[LIBS, chain[HEAD, q]] == 1):
-            # chains this move took from two liberties to one: can they run?
+            # a chain this move took from two liberties to one: can it run?
             found = _captured(stones, chain, ckey, nbr, zkeys, q, next_ko, False, 1,
                               saved_stones, saved_chain, captured, candidates, frames, budget)
     _restore(stones, chain, saved_stones, saved_chain, 0)
@@ -266,6 +286,8 @@ def ladder_escape_move(stones, chain, ckey, nbr, zkeys, p, color, ko, saved_ston
                 return False
             tried = True
         if stones[q] == color:  # p extends our chain in atari
+            if _open_neighbours(stones, nbr, p, -1) >= 3:
+                return True  # three liberties at once, whatever else happens
             if _escapes(stones, chain, ckey, nbr, zkeys, p, color, q, saved_stones,
                         saved_chain, captured, candidates, frames, budget, node_budget):
                 return True
@@ -291,7 +313,7 @@ def _escapes(stones, chain, ckey, nbr, zkeys, p, color, prey, saved_stones, save
              captured, candidates, frames, budget, node_budget):
     """Play ``p`` for ``color`` and ask whether the prey is out of the ladder."""
     _save(stones, chain, saved_stones, saved_chain, 0)
-    _, _, _, next_ko = kernels.place_stone(stones, chain, ckey, nbr, zkeys, p, color, captured)
+    _, _, _, next_ko = play_stone(stones, chain, ckey, nbr, zkeys, p, color, captured)
     libs = chain[LIBS, chain[HEAD, prey]]
     budget[0] = node_budget
     escaped = libs >= 3 or (libs == 2 and not _captured(

@@ -26,10 +26,10 @@ from dataclasses import dataclass
 import numpy as np
 from numba import njit
 
-from ..rules import board as kernels
 from ..rules.board import HEAD, LIBS, NEXT
 from ..rules.game import GameState
 from ..rules.playout import area_ownership, new_rng, rand_below
+from .moves import play_stone
 from .rollout import (NEIGHBOUR, RESPONSE, RESPONSE_PATTERNS, SAVE_ATARI, RolloutWeights,
                       is_candidate, last_point, saves_atari)
 from .rollout_patterns import (DIAMOND_PERM, RING_PERM, bucket, canonical, canonical_at,
@@ -98,7 +98,7 @@ def play_and_refresh(stones, chain, ckey, nbr, zkeys, ring, table, base, p, colo
     for k in range(4):  # liberty classes of the neighbouring chains, before the move
         q = nbr[p, k]
         old[k] = liberty_class(chain[LIBS, chain[HEAD, q]]) if q >= 0 and stones[q] else 0
-    n_cap, n_self, _, ko = kernels.place_stone(stones, chain, ckey, nbr, zkeys, p, color,
+    n_cap, n_self, _, ko = play_stone(stones, chain, ckey, nbr, zkeys, p, color,
                                                captured)
     refresh_around(stones, chain, ring, table, base, p, stamp, mark, states)
     for k in range(4):  # chains touching p: their liberty class may have changed

@@ -116,3 +116,11 @@ def test_not_a_dosaku_checkpoint(tmp_path: Path):
     junk.write_bytes(b"\x80\x04not safetensors at all")
     assert field_of(junk) == "file"
     assert field_of(tmp_path / "absent.safetensors") == "file"
+
+
+def test_nothing_is_ever_unpickled():
+    import dosaku.nets
+    sources = Path(dosaku.nets.__file__).parent.glob("*.py")
+    for path in sources:
+        text = path.read_text()
+        assert "torch.load" not in text and "import pickle" not in text, path
