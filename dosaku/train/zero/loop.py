@@ -87,6 +87,7 @@ class RunFolder:
             for e in self.entries())
 
     def log(self, entry: dict) -> None:
+        entry = {**entry, "time": round(time.time(), 1)}  # wall clock, for curves vs hours
         with open(self.metrics, "a") as f:
             f.write(json.dumps(entry) + "\n")
             f.flush()
