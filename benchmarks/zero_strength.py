@@ -37,7 +37,8 @@ def main(argv: list[str] | None = None) -> None:
              lambda s: RandomAgent(s))]
     if args.gnugo:
         rows.append((f"search ({args.visits} visits)", "GNU Go level 1",
-                     lambda s: net_agent(net, args.visits, s), lambda s: build_agent(GNUGO_LEVEL_1)))
+                     lambda s: net_agent(net, args.visits, s),
+                     lambda s: build_agent(GNUGO_LEVEL_1)))
     print("| player | opponent | games | wins | win rate (95% interval) | s/game |")
     print("|---|---|---|---|---|---|")
     for label, opponent, make_a, make_b in rows:
