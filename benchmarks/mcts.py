@@ -30,7 +30,8 @@ import numpy as np  # noqa: E402
 
 from dosaku.agents.mcts import MctsAgent, MctsConfig  # noqa: E402
 from dosaku.rules.game import GameState  # noqa: E402
-from dosaku.rules.heavy_playout import default_policy, heavy_playout  # noqa: E402
+from dosaku.rules.heavy_playout import (default_policy, heavy_playout,  # noqa: E402
+                                        new_ladder_scratch)
 from dosaku.rules.patterns import pattern_table  # noqa: E402
 from dosaku.rules.playout import new_rng, run_playouts  # noqa: E402
 
@@ -61,14 +62,15 @@ def heavy_playouts(state: GameState):
     scratch = [np.empty(n, np.int32) for _ in range(3)]
     cand, buf = np.empty(4 * n + 16, np.int32), np.empty(8, np.int32)
     amaf_color, amaf_depth = np.zeros(n, np.int8), np.zeros(n, np.int32)
+    ladder = new_ladder_scratch(state.size)
 
     def work() -> int:
         for _ in range(16):
             stones, chain, ckey = state.stones.copy(), state.chain.copy(), state.ckey.copy()
             amaf_color[:] = 0
             heavy_playout(stones, chain, ckey, state.nbr, state.diag, state.zkeys, table, policy,
-                          state.to_play, -1, -1, 3 * n, rng, *scratch, cand, buf, amaf_color,
-                          amaf_depth, 0)
+                          state.to_play, -1, -1, 3 * n, rng, *scratch, cand, buf, ladder,
+                          amaf_color, amaf_depth, 0)
         return 16
     return work
 

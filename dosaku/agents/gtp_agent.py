@@ -16,6 +16,7 @@ after any failure: a late answer would be read as the answer to the next command
 from __future__ import annotations
 
 import shlex
+import subprocess
 from collections.abc import Sequence
 
 from dosaku.agents.base import RESIGN
@@ -67,12 +68,21 @@ class GtpAgent:
             self.close()
             raise EngineFailure("time", f"{command.split()[0]}: {e}") from None
         except GtpError as e:
-            exited = self.client.process.poll() is not None
+            exited = self.exited()
             self.close()
             if exited:
                 raise EngineFailure("crash", f"{command.split()[0]}: {e}") from None
             kind = "malformed" if str(e).startswith("malformed response") else "refused"
             raise EngineFailure(kind, f"{command}: {e}") from None
+
+    def exited(self, wait: float = 0.5) -> bool:
+        """Whether the engine process has ended (waiting briefly: its output may close a moment
+        before the process is gone)."""
+        try:
+            self.client.process.wait(timeout=wait)
+        except subprocess.TimeoutExpired:
+            return False
+        return True
 
     def _engine_name(self) -> str:
         return f"{self.send('name')} {self.send('version')}".strip()

@@ -18,7 +18,8 @@ The search is :mod:`dosaku.search.uct`; this module decides what to do with it:
   reply that saves the opponent. A won game is never passed away: as long as the board as it
   stands would lose, we play on (capturing dead stones costs nothing in area).
 - *Resign*: when the best move wins fewer than ``resign_below`` of its simulations, after
-  ``resign_after`` moves of the game and with at least 500 simulations behind the estimate.
+  ``resign_after`` moves of the game and with at least 500 simulations (or the whole playout
+  budget, if smaller) behind the estimate.
 - *Clean-up* (KGS's ``kgs-genmove_cleanup``, the arena's way to settle dead stones): capture
   the opponent's dead stones and fill the neutral points, then pass; never resign.
 """
@@ -181,8 +182,8 @@ class MctsAgent:
         ko = state.ko_point if state.ko_color == state.to_play else -1
         last = state.moves[-1][1] if state.moves else -1
         last = -1 if last == state.pass_move else last
-        expand_root(tree, state.stones, state.chain, state.nbr, state.diag, self.table, params,
-                    n, state.to_play, ko, last, sc)
+        expand_root(tree, state.stones, state.chain, state.ckey, state.nbr, state.diag,
+                    state.zkeys, self.table, params, n, state.to_play, ko, last, sc)
         self.block_illegal(tree, state)
         ownership = np.zeros(n * n)
         totals = np.zeros(2)
@@ -250,7 +251,7 @@ class MctsAgent:
             return state.pass_move  # the opponent passed and the board is ours, however counted
         if (self.config.resign_below > 0 and result.best_winrate < self.config.resign_below
                 and state.move_number >= self.config.resign_after
-                and result.visits.sum() >= MIN_RESIGN_SIMULATIONS):
+                and result.visits.sum() >= min(MIN_RESIGN_SIMULATIONS, self.config.playouts)):
             return RESIGN
         if (me * score > 0 and result.best_winrate >= DECIDED_WINRATE
                 and neutral <= SETTLED_NEUTRAL * state.size * state.size):
@@ -296,6 +297,13 @@ class MctsAgent:
         """Our count of the game as it stands (dead stones by our playouts), e.g. 'B+3.5'."""
         result = self.search(state, playouts=min(self.config.playouts, 2000))
         return result_string(count_if_ended(state, result.ownership)[0])
+
+    def move_comment(self) -> str:
+        """What the last search saw, for game records: '4032 sims, 54.2% E5'."""
+        r = self.last
+        if r is None or len(r.moves) == 0:
+            return ""
+        return f"{r.simulations} sims, best {r.best_winrate:.1%}"
 
     def warm_up(self) -> None:
         """Load (or, the first time on a machine, compile) the numba kernels now, so that no

@@ -156,7 +156,7 @@ def ask_move(agent: Agent, state: GameState, cleanup: bool, timeout: float,
     ask = ask or agent.select_move
     start = time.perf_counter()
     try:
-        move = ask(state)
+        move = int(ask(state))
     except EngineFailure as e:
         raise Forfeit(color, e.reason, e.detail) from None
     except Exception as e:  # noqa: BLE001 - an agent's bug loses the game, not the match
@@ -169,7 +169,7 @@ def ask_move(agent: Agent, state: GameState, cleanup: bool, timeout: float,
     if seconds > timeout:
         raise Forfeit(color, "time", f"{seconds:.1f} s for move {state.move_number + 1} "
                                      f"(limit {timeout:g} s)")
-    return int(move), seconds
+    return move, seconds
 
 
 def play_moves(agents: dict[int, Agent], state: GameState, setup: GameSetup, cleanup: bool,
@@ -190,7 +190,8 @@ def play_moves(agents: dict[int, Agent], state: GameState, setup: GameSetup, cle
             state.play(move)
         except IllegalMoveError as e:
             raise Forfeit(color, "illegal", str(e)) from None
-        log.comments[state.move_number] = f"{seconds:.2f}s"
+        note = getattr(agents[color], "move_comment", None)
+        log.comments[state.move_number] = f"{seconds:.2f}s" + (f" {note()}" if note else "")
         passes = passes + 1 if move == state.pass_move else 0
     return "passes"
 

@@ -6,7 +6,8 @@ mover's own eye. A *heavy* playout first looks at the last move, as MoGo did (Ge
 
 1. *atari* (probability ``CAPTURE_P``): a chain in atari at or around the last move is dealt
    with: capture it if it is the opponent's; if it is the mover's, capture an opponent chain in
-   atari next to it, or extend on its liberty when that gives it two liberties or more;
+   atari next to it, or extend on its liberty when that gives it three liberties, or two that
+   a ladder cannot take (:func:`ladder_attack` reads it out);
 2. *pattern* (``PATTERN_P``): an empty point around the last move that is the centre of a MoGo
    3×3 pattern (:mod:`dosaku.rules.patterns`);
 3. *random*: a uniformly random legal point that is not the mover's own eye.
@@ -23,20 +24,31 @@ recorded for AMAF (the all-moves-as-first heuristic of the search).
 
 The policy knobs travel as one float64 array indexed by the constants below, so the search
 can tune them without recompiling.
+
+Speed: the helpers every move runs are inlined into the playout loop (``inline="always"``); as
+calls with array arguments they cost numba a reference-count round trip each, and the playout
+ran at about half the speed. Helpers of the rarer paths (a chain in atari, a crowded point, a
+ladder) stay calls, which keeps the compile time down: the first run on a machine compiles for
+a minute or two, then numba's cache (``__pycache__/*.nbi``) is used. That cache is keyed on each
+file's own source: after editing a kernel in another module (``board.py``), delete the cached
+entries of this module and of :mod:`dosaku.search.uct` so they are compiled afresh.
 """
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 from numba import njit
 
-from .board import HEAD, LIBS, NEXT, SIZE, first_visit, is_eye, place_stone
+from .board import HEAD, LIBS, NEXT, SIZE, first_visit, is_eye, liberty_points, place_stone
 from .patterns import matches_pattern
 from .playout import breathes, rand_below
 
 CAPTURE_P, PATTERN_P, SELF_ATARI_P_SUGGESTED, SELF_ATARI_P_RANDOM = 0, 1, 2, 3
 N_POLICY = 4
 NAKADE_MAX = 5  # a self-atari chain larger than this is never a useful sacrifice: always refused
+LADDER_PLAYOUT_BUDGET = 20  # plies a playout may spend reading one ladder
 
 
 def default_policy() -> np.ndarray:
@@ -55,7 +67,7 @@ def rand_unit(rng):
     return rand_below(rng, 16777216) / 16777216.0
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True)
 def a_liberty(stones, chain, nbr, h):
     """Some liberty of the chain with head ``h`` (its only one if it is in atari); -1 if none."""
     s = h
@@ -78,7 +90,7 @@ def add_point(buf, n, q):
     return n + 1
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True)
 def liberties_after(stones, chain, nbr, p, color, cap, buf):
     """Liberties of ``color``'s chain through empty ``p`` once ``color`` plays there, counted
     up to ``cap`` (any capture counts as ``cap``). ``buf`` is int32 scratch of length >= cap + 4.
@@ -118,7 +130,7 @@ def liberties_after(stones, chain, nbr, p, color, cap, buf):
     return n
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True)
 def size_after(stones, chain, nbr, p, color):
     """Stones of the chain ``color`` would form by playing at empty ``p``."""
     size = 1
@@ -129,7 +141,7 @@ def size_after(stones, chain, nbr, p, color):
     return size
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True)
 def is_self_atari(stones, chain, nbr, p, color, buf):
     """True if ``color`` at ``p`` leaves a chain of two or more stones with one liberty."""
     if size_after(stones, chain, nbr, p, color) < 2:
@@ -154,7 +166,7 @@ def refused_self_atari(stones, chain, nbr, p, color, reject_p, rng, buf):
     return size > NAKADE_MAX or rand_unit(rng) < reject_p
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True)
 def counter_captures(stones, chain, nbr, h, out, n):
     """Append the liberty of every chain in atari touching chain ``h``; returns the count."""
     color = stones[h]
@@ -172,8 +184,95 @@ def counter_captures(stones, chain, nbr, h, out, n):
             return n
 
 
+@njit(cache=True)
+def play_stone(stones, chain, ckey, nbr, zkeys, p, color, out):
+    """:func:`~dosaku.rules.board.place_stone` as a plain call, for paths that are not hot:
+    one compiled copy instead of one inlined at every call site."""
+    return place_stone(stones, chain, ckey, nbr, zkeys, p, color, out)
+
+
+class LadderScratch(NamedTuple):
+    """Boards for reading ladders: one per ply, as the kernels have no undo."""
+
+    stones: np.ndarray  # int8[depth, n*n]
+    chain: np.ndarray  # int32[depth, 4, n*n]
+    ckey: np.ndarray  # uint64[depth, n*n]
+    tries: np.ndarray  # int32[depth]: which of the two liberties the attacker tries at a ply
+    libs: np.ndarray  # int32[n*n]: liberties of the chain read, at the current ply
+    first: np.ndarray  # int32[2]: the attacker's two first moves
+    out: np.ndarray  # int32[n*n]: captures
+
+
+def new_ladder_scratch(size: int) -> LadderScratch:
+    nn, depth = size * size, 2 * size + 8  # a ladder runs at most across the board and back
+    return LadderScratch(np.zeros((depth, nn), np.int8), np.zeros((depth, 4, nn), np.int32),
+                         np.zeros((depth, nn), np.uint64), np.zeros(depth, np.int32),
+                         np.zeros(nn, np.int32), np.zeros(2, np.int32), np.zeros(nn, np.int32))
+
+
+@njit(cache=True)
+def ladder_attack(stones, chain, ckey, nbr, zkeys, p, extend, lad, budget):
+    """The ladder read: if the chain at ``p`` (after its owner plays ``extend``, unless that is
+    -1) has exactly two liberties and its opponent, to move, captures it by a ladder, the
+    attacker's first move; otherwise -1.
+
+    At each ply the attacker tries both liberties; the defender escapes by capturing a chain
+    next to it that is in atari, or by extending, and is free with three liberties. Readings
+    longer than the scratch depth or than ``budget`` plies count as escapes.
+    """
+    defender = stones[p]
+    attacker = -defender
+    lad.stones[0, :] = stones
+    lad.chain[0, :, :] = chain
+    lad.ckey[0, :] = ckey
+    if extend >= 0:
+        play_stone(lad.stones[0], lad.chain[0], lad.ckey[0], nbr, zkeys, extend, defender,
+                    lad.out)
+    if lad.chain[0, LIBS, lad.chain[0, HEAD, p]] != 2:
+        return -1
+    liberty_points(lad.stones[0], lad.chain[0], nbr, p, lad.first)
+    lad.tries[0] = 0
+    d = 0
+    plies = 0
+    while d >= 0:
+        if lad.tries[d] >= 2:
+            d -= 1
+            if d >= 0:
+                lad.tries[d] += 1
+            continue
+        plies += 1
+        if plies > budget or d + 1 >= lad.tries.shape[0]:
+            return -1
+        liberty_points(lad.stones[d], lad.chain[d], nbr, p, lad.libs)
+        move = lad.libs[lad.tries[d]]
+        st, ch, ck = lad.stones[d + 1], lad.chain[d + 1], lad.ckey[d + 1]
+        st[:] = lad.stones[d]
+        ch[:, :] = lad.chain[d]
+        ck[:] = lad.ckey[d]
+        if not breathes(st, ch, nbr, move, attacker):
+            lad.tries[d] += 1
+            continue
+        play_stone(st, ch, ck, nbr, zkeys, move, attacker, lad.out)
+        if counter_captures(st, ch, nbr, ch[HEAD, p], lad.out, 0) > 0:
+            lad.tries[d] += 1  # the defender takes a stone of the ladder and is out
+            continue
+        run = a_liberty(st, ch, nbr, ch[HEAD, p])
+        if run < 0 or not breathes(st, ch, nbr, run, defender):
+            return lad.first[lad.tries[0]]
+        play_stone(st, ch, ck, nbr, zkeys, run, defender, lad.out)
+        libs = ch[LIBS, ch[HEAD, p]]
+        if libs <= 1:
+            return lad.first[lad.tries[0]]
+        if libs >= 3:
+            lad.tries[d] += 1
+            continue
+        d += 1
+        lad.tries[d] = 0
+    return -1
+
+
 @njit(cache=True, inline="always")
-def atari_moves(stones, chain, nbr, diag, last, color, out, buf):
+def atari_moves(stones, chain, ckey, nbr, diag, zkeys, last, color, out, buf, lad):
     """Captures and escapes for ``color`` around ``last`` (see the module docstring, rule 1),
     written into ``out``; returns how many (a point may appear twice)."""
     n = 0
@@ -190,10 +289,19 @@ def atari_moves(stones, chain, nbr, diag, last, color, out, buf):
             n += 1
         else:
             n = counter_captures(stones, chain, nbr, h, out, n)
-            if n < out.shape[0] and liberties_after(stones, chain, nbr, lib, color, 2, buf) >= 2:
+            if n < out.shape[0] and escapes(stones, chain, ckey, nbr, zkeys, lib, q, lad, buf):
                 out[n] = lib
                 n += 1
     return n
+
+
+@njit(cache=True)
+def escapes(stones, chain, ckey, nbr, zkeys, lib, q, lad, buf):
+    """True if extending the chain at ``q`` (in atari) on its liberty ``lib`` saves it: three
+    liberties, or two and no ladder."""
+    libs = liberties_after(stones, chain, nbr, lib, stones[q], 3, buf)
+    return libs >= 3 or (libs == 2 and ladder_attack(stones, chain, ckey, nbr, zkeys, q, lib,
+                                                     lad, LADDER_PLAYOUT_BUDGET) < 0)
 
 
 @njit(cache=True, inline="always")
@@ -232,15 +340,16 @@ def pick_suggested(stones, chain, nbr, diag, color, ko, cand, n, reject_p, rng, 
 
 
 @njit(cache=True, inline="always")
-def heavy_move(stones, chain, nbr, diag, table, policy, color, ko, last, rng, empties, where,
-               n_empty, cand, buf):
+def heavy_move(stones, chain, ckey, nbr, diag, zkeys, table, policy, color, ko, last, rng,
+               empties, where, n_empty, cand, buf, lad):
     """The playout policy's move for ``color`` (rules 1-3), or -1 to pass."""
     if last >= 0:
         for rule in range(2):  # 0: atari, 1: pattern
             if rand_unit(rng) >= policy[CAPTURE_P if rule == 0 else PATTERN_P]:
                 continue
             if rule == 0:
-                n = atari_moves(stones, chain, nbr, diag, last, color, cand, buf)
+                n = atari_moves(stones, chain, ckey, nbr, diag, zkeys, last, color, cand, buf,
+                                lad)
             else:
                 n = pattern_moves(table, stones, nbr, diag, last, cand)
             p = pick_suggested(stones, chain, nbr, diag, color, ko, cand, n,
@@ -263,12 +372,14 @@ def heavy_move(stones, chain, nbr, diag, table, policy, color, ko, last, rng, em
 
 @njit(cache=True)
 def heavy_playout(stones, chain, ckey, nbr, diag, zkeys, table, policy, color, ko, last,
-                  max_moves, rng, empties, where, out, cand, buf, amaf_color, amaf_depth, depth):
+                  max_moves, rng, empties, where, out, cand, buf, lad, amaf_color, amaf_depth,
+                  depth):
     """Play the heavy policy from ``color`` until two passes or ``max_moves``, in place.
 
     ``last`` is the previous move (-1 for none or a pass). Each point first played here gets
     ``amaf_color`` (who played it) and ``amaf_depth`` = ``depth`` if it had none. Scratch:
-    ``empties``, ``where``, ``out`` int32[n*n]; ``cand`` int32[>= 4*n*n]; ``buf`` int32[8].
+    ``empties``, ``where``, ``out`` int32[n*n]; ``cand`` int32[>= 4*n*n]; ``buf`` int32[8];
+    ``lad`` a :class:`LadderScratch`.
     Returns the number of stones placed.
     """
     nn = stones.shape[0]
@@ -282,8 +393,8 @@ def heavy_playout(stones, chain, ckey, nbr, diag, zkeys, table, policy, color, k
     passes = 0
     placed = 0
     while passes < 2 and placed < max_moves:
-        move = heavy_move(stones, chain, nbr, diag, table, policy, color, ko, last, rng,
-                          empties, where, n_empty, cand, buf)
+        move = heavy_move(stones, chain, ckey, nbr, diag, zkeys, table, policy, color, ko,
+                          last, rng, empties, where, n_empty, cand, buf, lad)
         if move < 0:
             passes += 1
             ko = -1

@@ -15,9 +15,10 @@ Terms:
   minimum-MSE schedule of Gelly and Silver (2011, "Monte-Carlo tree search and rapid action
   value estimation in computer Go"), as in Pachi and michi.
 - *Priors* (michi, Baudiš 2015; Pachi's prior.c): a new child starts with virtual visits and
-  wins: an even prior for every move, plus more for captures and escapes from atari, MoGo 3×3
-  patterns, closeness to the last move in common-fate-graph distance, the third line in an
-  empty area, and a virtual loss for self-atari and for the first two lines in an empty area.
+  wins: an even prior for every move, plus more for captures and escapes from atari (not into
+  a ladder), the first move of a ladder that takes two stones or more, MoGo 3×3 patterns,
+  closeness to the last move in common-fate-graph distance, the third line or above in an
+  empty area; and a virtual loss for self-atari and for the first two lines in an empty area.
   Like michi there is no exploration term: priors and RAVE do the exploring.
 
 The tree is a structure of arrays (:class:`Tree`); a node's children are one contiguous block.
@@ -39,7 +40,8 @@ from numba import njit
 from dosaku.rules.board import HEAD, LIBS, SIZE, place_stone
 from dosaku.rules.heavy_playout import (CAPTURE_P, N_POLICY, PATTERN_P, SELF_ATARI_P_RANDOM,
                                         SELF_ATARI_P_SUGGESTED, a_liberty, counter_captures,
-                                        heavy_playout, is_self_atari, liberties_after, playable)
+                                        escapes, heavy_playout, is_self_atari, ladder_attack,
+                                        new_ladder_scratch, playable)
 from dosaku.rules.patterns import matches_pattern
 from dosaku.rules.playout import area_ownership, rand_below
 
@@ -49,6 +51,7 @@ from dosaku.rules.playout import area_ownership, rand_below
  MAX_PLAYOUT_MOVES) = range(13)
 POLICY_AT = 13  # the playout policy (heavy_playout's N_POLICY values) follows
 N_PARAMS = POLICY_AT + N_POLICY
+LADDER_TREE_BUDGET = 200  # plies an expansion may spend reading one ladder
 
 
 @dataclass(frozen=True)
@@ -73,7 +76,8 @@ class UctConfig:
     """Virtual won visits at common-fate-graph distance 1, 2, 3 from the last move."""
     prior_empty_area: float = 10.0
     """In an empty area (no stone within Manhattan distance 3): virtual won visits on the
-    third line, virtual lost visits on the first and second."""
+    third line and above, virtual lost visits on the first and second. (michi rewards the third
+    line only; on 9×9 the centre is as good an opening as the third line.)"""
     capture_p: float = 0.9
     """Playout: probability of trying the capture/escape rule."""
     pattern_p: float = 0.95
@@ -144,6 +148,7 @@ class Scratch(NamedTuple):
     dist: np.ndarray
     prior_visits: np.ndarray
     prior_wins: np.ndarray
+    ladder: tuple  # a heavy_playout.LadderScratch
 
 
 def new_scratch(size: int) -> Scratch:
@@ -154,7 +159,8 @@ def new_scratch(size: int) -> Scratch:
                    np.zeros(nn, np.int8), np.zeros(nn, np.int32),
                    np.zeros(4 * nn + 64, np.int32), np.zeros(nn, np.int8),
                    np.zeros(nn, np.int32), np.zeros(nn, np.int32),
-                   np.zeros(nn + 1, np.float32), np.zeros(nn + 1, np.float32))
+                   np.zeros(nn + 1, np.float32), np.zeros(nn + 1, np.float32),
+                   new_ladder_scratch(size))
 
 
 # -- priors ----------------------------------------------------------------------------------
@@ -203,20 +209,27 @@ def empty_area(stones, p, size):
 
 
 @njit(cache=True)
-def tactical_priors(stones, chain, nbr, color, params, pv, pw, sc):
-    """Add the capture/escape priors: every chain in atari on the board, either colour."""
+def tactical_priors(stones, chain, ckey, nbr, zkeys, color, params, pv, pw, sc):
+    """Add the capture/escape priors: every chain in atari on the board, either colour (its
+    capture; its escape, unless into a ladder), and every opponent chain of two stones or more
+    that a ladder takes (the ladder's first move)."""
     for h in range(stones.shape[0]):
-        if stones[h] == 0 or chain[HEAD, h] != h or chain[LIBS, h] != 1:
+        if stones[h] == 0 or chain[HEAD, h] != h or chain[LIBS, h] > 2:
             continue
         bonus = params[PRIOR_CAPTURE_MANY] if chain[SIZE, h] > 1 else params[PRIOR_CAPTURE_ONE]
-        lib = a_liberty(stones, chain, nbr, h)
         n = 0
-        if stones[h] != color:
-            sc.cand[0] = lib
+        if chain[LIBS, h] == 2:
+            if stones[h] != color and chain[SIZE, h] > 1:
+                sc.cand[0] = ladder_attack(stones, chain, ckey, nbr, zkeys, h, -1, sc.ladder,
+                                           LADDER_TREE_BUDGET)
+                n = 1 if sc.cand[0] >= 0 else 0
+        elif stones[h] != color:
+            sc.cand[0] = a_liberty(stones, chain, nbr, h)
             n = 1
         else:
             n = counter_captures(stones, chain, nbr, h, sc.cand, 0)
-            if liberties_after(stones, chain, nbr, lib, color, 2, sc.buf) >= 2:
+            lib = a_liberty(stones, chain, nbr, h)
+            if escapes(stones, chain, ckey, nbr, zkeys, lib, h, sc.ladder, sc.buf):
                 sc.cand[n] = lib
                 n += 1
         for i in range(n):
@@ -227,7 +240,8 @@ def tactical_priors(stones, chain, nbr, color, params, pv, pw, sc):
 
 
 @njit(cache=True)
-def expand(tree, node, stones, chain, nbr, diag, table, params, size, color, ko, last, sc):
+def expand(tree, node, stones, chain, ckey, nbr, diag, zkeys, table, params, size, color, ko,
+           last, sc):
     """Give ``node`` (position ``stones``..., ``color`` to play) its children with their
     priors: every playable move, or the pass alone. False if the tree is full."""
     nn = size * size
@@ -245,7 +259,7 @@ def expand(tree, node, stones, chain, nbr, diag, table, params, size, color, ko,
         pv[nn], pw[nn] = params[PRIOR_EVEN], params[PRIOR_EVEN] / 2
     else:
         pv[nn] = -1.0
-        tactical_priors(stones, chain, nbr, color, params, pv, pw, sc)
+        tactical_priors(stones, chain, ckey, nbr, zkeys, color, params, pv, pw, sc)
         if last >= 0:
             cfg_distances(stones, nbr, last, sc.dist, sc.cand)
         for p in range(nn):
@@ -258,10 +272,9 @@ def expand(tree, node, stones, chain, nbr, diag, table, params, size, color, ko,
             if matches_pattern(table, stones, nbr, diag, p):
                 pv[p] += params[PRIOR_PATTERN]
                 pw[p] += params[PRIOR_PATTERN]
-            height = line_height(p, size)
-            if height <= 2 and empty_area(stones, p, size):
+            if empty_area(stones, p, size):
                 pv[p] += params[PRIOR_EMPTY_AREA]
-                if height == 2:
+                if line_height(p, size) >= 2:
                     pw[p] += params[PRIOR_EMPTY_AREA]
             if is_self_atari(stones, chain, nbr, p, color, sc.buf):
                 pv[p] += params[PRIOR_SELF_ATARI]
@@ -365,8 +378,8 @@ def simulate(tree, root_stones, root_chain, root_ckey, nbr, diag, zkeys, table, 
             if tree.count[node] == 0:
                 if node != 0 and tree.visits[node] < params[EXPAND_VISITS]:
                     break
-                if not expand(tree, node, sc.stones, sc.chain, nbr, diag, table, params, size,
-                              color, k, lst, sc):
+                if not expand(tree, node, sc.stones, sc.chain, sc.ckey, nbr, diag, zkeys, table,
+                              params, size, color, k, lst, sc):
                     break
             child = select_child(tree, node, rng, params[RAVE_EQUIV])
             if child < 0:
@@ -393,7 +406,7 @@ def simulate(tree, root_stones, root_chain, root_ckey, nbr, diag, zkeys, table, 
         if not ended:
             heavy_playout(sc.stones, sc.chain, sc.ckey, nbr, diag, zkeys, table, policy, color,
                           k, lst, max_moves, rng, sc.empties, sc.where, sc.out, sc.cand, sc.buf,
-                          sc.amaf_color, sc.amaf_depth, depth)
+                          sc.ladder, sc.amaf_color, sc.amaf_depth, depth)
         black, white = area_ownership(sc.stones, nbr, sc.owner, sc.stack, sc.where)
         score = black - white - params[KOMI]
         for p in range(nn):
@@ -404,11 +417,13 @@ def simulate(tree, root_stones, root_chain, root_ckey, nbr, diag, zkeys, table, 
 
 
 @njit(cache=True)
-def expand_root(tree, stones, chain, nbr, diag, table, params, size, color, ko, last, sc):
+def expand_root(tree, stones, chain, ckey, nbr, diag, zkeys, table, params, size, color, ko,
+                last, sc):
     """Expand the root (node 0) if it is not yet; False only if the tree is full."""
     if tree.count[0] > 0:
         return True
-    return expand(tree, 0, stones, chain, nbr, diag, table, params, size, color, ko, last, sc)
+    return expand(tree, 0, stones, chain, ckey, nbr, diag, zkeys, table, params, size, color, ko,
+                  last, sc)
 
 
 # -- tree reuse ------------------------------------------------------------------------------

@@ -65,11 +65,13 @@ class Broken:
         if self.how == "slow":
             time.sleep(0.3)
             return state.pass_move
+        if self.how == "nonsense":
+            return "D4"  # not a move number
         return 10 ** 6  # off the board
 
 
 @pytest.mark.parametrize("how, reason", [("raise", "crash"), ("illegal", "illegal"),
-                                         ("slow", "time")])
+                                         ("slow", "time"), ("nonsense", "crash")])
 def test_in_process_agent_failures(how, reason):
     setup = GameSetup(0, "x", "y", size=5, move_timeout=0.2)
     outcome, state, _ = play_game({BLACK: RandomAgent(1), WHITE: Broken(how)}, setup)

@@ -5,11 +5,11 @@ from __future__ import annotations
 import numpy as np
 
 from dosaku.rules import board as kernels
-from dosaku.rules.coords import from_gtp
+from dosaku.rules.coords import from_gtp, to_gtp
 from dosaku.rules.game import GameState
 from dosaku.rules.heavy_playout import (CAPTURE_P, PATTERN_P, atari_moves, default_policy,
                                         heavy_move, heavy_playout, is_self_atari,
-                                        liberties_after)
+                                        ladder_attack, liberties_after, new_ladder_scratch)
 from dosaku.rules.patterns import matches_pattern, neighbourhood_code, pattern_table
 from dosaku.rules.playout import new_rng
 from dosaku.rules.types import BLACK, WHITE
@@ -57,13 +57,13 @@ def test_empty_neighbourhood_and_edge_codes():
 
 # -- tactics of the playout policy ---------------------------------------------------------------
 
-# White C4-D4 is in atari: its only liberty is D3.
+# White D4 is in atari: its only liberty is D3, where it would have three.
 IN_ATARI = """
 . . . . . . .
 . . . . . . .
-. . X X . . .
-. X O O X . .
-. . X . . . .
+. . . X . . .
+. . X O X . .
+. . . . . . .
 . . . . . . .
 . . . . . . .
 """
@@ -71,10 +71,11 @@ IN_ATARI = """
 
 def test_capture_and_escape_moves_around_the_last_move():
     state = state_of(IN_ATARI)
-    out, buf = np.empty(64, np.int32), np.empty(8, np.int32)
+    out, buf, lad = np.empty(64, np.int32), np.empty(8, np.int32), new_ladder_scratch(7)
     last = at("E4", 7)
-    for color in (BLACK, WHITE):  # black captures at D3; white escapes there (two liberties)
-        n = atari_moves(state.stones, state.chain, state.nbr, state.diag, last, color, out, buf)
+    for color in (BLACK, WHITE):  # black captures at D3; white escapes there (three liberties)
+        n = atari_moves(state.stones, state.chain, state.ckey, state.nbr, state.diag,
+                        state.zkeys, last, color, out, buf, lad)
         assert set(out[:n].tolist()) == {at("D3", 7)}
     empties = np.flatnonzero(state.stones == 0).astype(np.int32)
     where = np.full(49, -1, np.int32)
@@ -82,9 +83,9 @@ def test_capture_and_escape_moves_around_the_last_move():
     policy = default_policy()
     policy[CAPTURE_P], policy[PATTERN_P] = 1.0, 0.0
     for color in (BLACK, WHITE):
-        move = heavy_move(state.stones, state.chain, state.nbr, state.diag, pattern_table(),
-                          policy, color, -1, last, new_rng(1), empties.copy(), where.copy(),
-                          len(empties), out, buf)
+        move = heavy_move(state.stones, state.chain, state.ckey, state.nbr, state.diag,
+                          state.zkeys, pattern_table(), policy, color, -1, last, new_rng(1),
+                          empties.copy(), where.copy(), len(empties), out, buf, lad)
         assert move == at("D3", 7)
 
 
@@ -109,6 +110,48 @@ def test_self_atari_and_liberties_after():
     assert liberties_after(state.stones, state.chain, state.nbr, b1, WHITE, 3, buf) == 3
 
 
+# White C6 is in atari; extending at C5 gives it two liberties, B5 and C4, and black's C4 starts
+# a ladder that runs into the left edge. A white stone at B4 would break it.
+LADDER = """
+. . . . . . . . .
+. . . . . . . . .
+. . X . . . . . .
+. X O X . . . . .
+. . . X . . . . .
+. . . . . . . . .
+. . . . . . . . .
+. . . . . . . . .
+. . . . . . . . .
+"""
+
+
+def ladder_from(diagram: str, extend: str) -> str | None:
+    state = state_of(diagram)
+    move = ladder_attack(state.stones, state.chain, state.ckey, state.nbr, state.zkeys,
+                         at("C6", 9), at(extend, 9), new_ladder_scratch(9), 400)
+    return None if move < 0 else to_gtp(int(move), 9)
+
+
+def test_ladders_are_read_to_the_end():
+    assert ladder_from(LADDER, "C5") == "C4"
+    broken = "\n".join(LADDER.strip().splitlines()[:5] + [". O . . . . . . ."]
+                       + LADDER.strip().splitlines()[6:])  # white B4
+    assert ladder_from(broken, "C5") is None, "the white stone at B4 breaks the ladder"
+    free = LADDER.replace(". . . X . . . . .", ". . . . . . . . .")
+    assert ladder_from(free, "C5") is None, "three liberties after extending"
+
+
+def test_no_escape_into_a_working_ladder():
+    state = state_of(LADDER)
+    out, buf, lad = np.empty(64, np.int32), np.empty(8, np.int32), new_ladder_scratch(9)
+    n = atari_moves(state.stones, state.chain, state.ckey, state.nbr, state.diag, state.zkeys,
+                    at("D6", 9), WHITE, out, buf, lad)
+    assert n == 0, "white C6 does not run"
+    n = atari_moves(state.stones, state.chain, state.ckey, state.nbr, state.diag, state.zkeys,
+                    at("D6", 9), BLACK, out, buf, lad)
+    assert out[:n].tolist() == [at("C5", 9)], "black captures"
+
+
 def test_heavy_playouts_keep_the_board_consistent_and_record_amaf():
     state = GameState(7)
     nn = 49
@@ -120,7 +163,7 @@ def test_heavy_playouts_keep_the_board_consistent_and_record_amaf():
         amaf_color, amaf_depth = np.zeros(nn, np.int8), np.full(nn, -1, np.int32)
         placed = heavy_playout(stones, chain, ckey, state.nbr, state.diag, state.zkeys, table,
                                policy, BLACK, -1, -1, 3 * nn, rng, *scratch, cand, buf,
-                               amaf_color, amaf_depth, 4)
+                               new_ladder_scratch(7), amaf_color, amaf_depth, 4)
         assert kernels.check_consistency(stones, chain, ckey, state.nbr, state.zkeys) == 0
         assert placed >= np.count_nonzero(amaf_color) >= np.count_nonzero(stones) > 0
         assert set(np.unique(amaf_depth[amaf_color != 0])) == {4}
@@ -133,8 +176,8 @@ def searched_tree(state: GameState, sims: int, seed: int = 1):
     tree, sc = new_tree(20000), new_scratch(state.size)
     params = UctConfig().params(state.komi, state.size)
     ownership, totals = np.zeros(state.size ** 2), np.zeros(2)
-    expand_root(tree, state.stones, state.chain, state.nbr, state.diag, pattern_table(), params,
-                state.size, state.to_play, -1, -1, sc)
+    expand_root(tree, state.stones, state.chain, state.ckey, state.nbr, state.diag, state.zkeys,
+                pattern_table(), params, state.size, state.to_play, -1, -1, sc)
     simulate(tree, state.stones, state.chain, state.ckey, state.nbr, state.diag, state.zkeys,
              pattern_table(), params, state.size, state.to_play, -1, 0, -1, new_rng(seed), sc,
              ownership, totals, sims)
@@ -155,7 +198,7 @@ def test_root_children_and_priors():
     state = state_of(IN_ATARI)
     tree, _, _ = searched_tree(state, 0)
     best = max(children(tree), key=lambda c: tree.prior_wins[c] / tree.prior_visits[c])
-    assert tree.move[best] == at("D3", 7), "capturing two stones has the strongest prior"
+    assert tree.move[best] == at("D3", 7), "capturing has the strongest prior"
 
 
 def test_simulations_are_counted_once_everywhere():
