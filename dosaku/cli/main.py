@@ -45,7 +45,7 @@ def build_parser() -> argparse.ArgumentParser:
     gtp.add_argument("--rules", type=rules, default="chinese",
                      help="chinese, tromp-taylor or japanese")
     gtp.add_argument("--seed", type=int, default=None, help="seed of the agent")
-    gtp.add_argument("--player", default="random",
+    gtp.add_argument("--player", default="mcts:time=1",
                      help="random, mcts, or any agent spec (mcts:playouts=2000,...)")
     gtp.add_argument("--playouts", type=int, default=None, help="mcts: playouts per move")
     gtp.add_argument("--time", type=float, default=None, help="mcts: seconds per move")
@@ -57,6 +57,8 @@ def build_parser() -> argparse.ArgumentParser:
     play.add_argument("--komi", type=float, default=7.5)
     play.add_argument("--rules", type=rules, default="chinese")
     play.add_argument("--seed", type=int, default=None)
+    play.add_argument("--player", default="mcts:time=1",
+                      help="the engine you play: mcts:time=1 (default), mcts:playouts=N, random")
     play.set_defaults(run=run_play)
     from dosaku.cli import match, ratings
     match.add_parser(commands)
@@ -102,13 +104,18 @@ def run_gtp(args: argparse.Namespace) -> int:
 
 
 def run_play(args: argparse.Namespace) -> int:
-    from dosaku.agents.random_agent import RandomAgent
+    from dosaku.agents.spec import build_agent
     from dosaku.cli.play import play_game
     from dosaku.rules.game import GameState
     from dosaku.rules.types import parse_color
 
+    try:
+        agent = build_agent(args.player, seed=args.seed)
+    except ValueError as e:
+        print(f"dosaku play: {e}", file=sys.stderr)
+        return 2
     state = GameState(args.size, args.komi, args.rules)
-    play_game(state, RandomAgent(args.seed), parse_color(args.color), sys.stdin, sys.stdout)
+    play_game(state, agent, parse_color(args.color), sys.stdin, sys.stdout)
     return 0
 
 

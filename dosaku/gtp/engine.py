@@ -310,8 +310,23 @@ class GtpEngine:
         return to_gtp(move, self.state.size)
 
     def cmd_kgs_genmove_cleanup(self, args: list[str]) -> str:
-        """KGS's clean-up phase: capture dead stones before passing. Same as genmove for now."""
-        return self.cmd_genmove(args)
+        """KGS's clean-up phase: capture dead stones before passing. Agents that know the
+        phase (``select_cleanup_move``) are asked for it; others answer as for genmove."""
+        cleanup = getattr(self.agent, "select_cleanup_move", None)
+        if cleanup is None:
+            return self.cmd_genmove(args)
+        self._arity(args, 1, usage="kgs-genmove_cleanup COLOR")
+        color = self._color(args[0])
+        before = self.state.to_play
+        self.state.to_play = color
+        try:
+            move = cleanup(self.state)
+        finally:
+            self.state.to_play = before
+        if move == RESIGN:
+            return "resign"
+        self.state.play(move, color)
+        return to_gtp(move, self.state.size)
 
     def cmd_reg_genmove(self, args: list[str]) -> str:
         """The move genmove would choose, without playing it."""

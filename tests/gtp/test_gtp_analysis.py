@@ -118,3 +118,17 @@ def test_genmove_honours_the_clock():
         or think(*a, **k)
     assert engine.handle("genmove b").startswith("= ")
     assert seen == [pytest.approx(1.5)]  # 2 s for the stone, less the lag reserve
+
+
+def test_cleanup_asks_agents_that_know_the_phase():
+    class CleanupAgent(RandomAgent):
+        calls = 0
+
+        def select_cleanup_move(self, state):
+            CleanupAgent.calls += 1
+            return state.pass_move
+
+    engine = GtpEngine(CleanupAgent(0), size=7)
+    assert engine.handle("kgs-genmove_cleanup w") == "= pass\n\n"
+    assert CleanupAgent.calls == 1 and engine.state.moves == [(WHITE, 49)]
+    assert GtpEngine(RandomAgent(0), size=7).handle("kgs-genmove_cleanup b").startswith("= ")
