@@ -60,6 +60,7 @@ def test_lz_analyze_streams_until_the_next_command():
     for order, (move, visits, winrate, prior, lcb, rank, pv) in enumerate(blocks):
         assert int(rank) == order and int(visits) > 0
         assert 0 <= int(winrate) <= 10000 and 0 <= int(lcb) <= int(winrate)
+        assert 0 <= int(prior) <= 10000
         assert pv.split()[0] == move
     visits = [int(b[1]) for b in blocks]
     assert visits == sorted(visits, reverse=True)
