@@ -43,7 +43,7 @@ from numba import njit
 
 from .board import HEAD, LIBS, NEXT, SIZE, first_visit, is_eye, liberty_points, place_stone
 from .patterns import matches_pattern
-from .playout import breathes, rand_below
+from .playout import breathes, list_empties, rand_below, update_empties
 
 CAPTURE_P, PATTERN_P, SELF_ATARI_P_SUGGESTED, SELF_ATARI_P_RANDOM = 0, 1, 2, 3
 N_POLICY = 4
@@ -382,14 +382,7 @@ def heavy_playout(stones, chain, ckey, nbr, diag, zkeys, table, policy, color, k
     ``lad`` a :class:`LadderScratch`.
     Returns the number of stones placed.
     """
-    nn = stones.shape[0]
-    n_empty = 0
-    for p in range(nn):
-        where[p] = -1
-        if stones[p] == 0:
-            empties[n_empty] = p
-            where[p] = n_empty
-            n_empty += 1
+    n_empty = list_empties(stones, empties, where)
     passes = 0
     placed = 0
     while passes < 2 and placed < max_moves:
@@ -406,16 +399,7 @@ def heavy_playout(stones, chain, ckey, nbr, diag, zkeys, table, policy, color, k
                 amaf_color[move] = color
                 amaf_depth[move] = depth
             n_cap, _, _, ko = place_stone(stones, chain, ckey, nbr, zkeys, move, color, out)
-            n_empty -= 1  # take `move` off the list of empty points
-            i = where[move]
-            tail = empties[n_empty]
-            empties[i] = tail
-            where[tail] = i
-            where[move] = -1
-            for j in range(n_cap):  # captured points are empty again
-                empties[n_empty] = out[j]
-                where[out[j]] = n_empty
-                n_empty += 1
+            n_empty = update_empties(move, out, n_cap, empties, where, n_empty)
             last = move
         color = -color
     return placed

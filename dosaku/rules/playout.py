@@ -54,6 +54,37 @@ def breathes(stones, chain, nbr, p, color):
     return False
 
 
+@njit(cache=True, inline="always")
+def list_empties(stones, empties, where):
+    """Write the empty points into ``empties`` and each one's index into ``where`` (-1 for a
+    stone); returns how many there are. The list a playout draws its moves from."""
+    n_empty = 0
+    for p in range(stones.shape[0]):
+        where[p] = -1
+        if stones[p] == 0:
+            empties[n_empty] = p
+            where[p] = n_empty
+            n_empty += 1
+    return n_empty
+
+
+@njit(cache=True, inline="always")
+def update_empties(move, out, n_cap, empties, where, n_empty):
+    """``move`` was played and ``out[:n_cap]`` captured: take ``move`` off the list, put the
+    captured points back; returns the new count."""
+    n_empty -= 1
+    i = where[move]
+    tail = empties[n_empty]
+    empties[i] = tail
+    where[tail] = i
+    where[move] = -1
+    for j in range(n_cap):
+        empties[n_empty] = out[j]
+        where[out[j]] = n_empty
+        n_empty += 1
+    return n_empty
+
+
 @njit(cache=True)
 def playout(stones, chain, ckey, nbr, diag, zkeys, color, ko_point, max_moves, rng,
             empties, where, out):
@@ -62,14 +93,7 @@ def playout(stones, chain, ckey, nbr, diag, zkeys, color, ko_point, max_moves, r
     Works in place on (stones, chain, ckey). ``empties``/``where`` are int32[n*n] scratch and
     ``out`` int32[n*n] capture scratch. Returns the number of stones placed.
     """
-    nn = stones.shape[0]
-    n_empty = 0
-    for p in range(nn):
-        where[p] = -1
-        if stones[p] == 0:
-            empties[n_empty] = p
-            where[p] = n_empty
-            n_empty += 1
+    n_empty = list_empties(stones, empties, where)
     passes = 0
     placed = 0
     ko = ko_point
@@ -95,16 +119,7 @@ def playout(stones, chain, ckey, nbr, diag, zkeys, color, ko_point, max_moves, r
             passes = 0
             placed += 1
             n_cap, _, _, ko = place_stone(stones, chain, ckey, nbr, zkeys, move, color, out)
-            n_empty -= 1  # remove `move` from the list
-            i = where[move]
-            last = empties[n_empty]
-            empties[i] = last
-            where[last] = i
-            where[move] = -1
-            for j in range(n_cap):  # captured points are empty again
-                empties[n_empty] = out[j]
-                where[out[j]] = n_empty
-                n_empty += 1
+            n_empty = update_empties(move, out, n_cap, empties, where, n_empty)
         color = -color
     return placed
 
