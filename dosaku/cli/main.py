@@ -15,7 +15,7 @@ import runpy
 import sys
 from pathlib import Path
 
-BENCHMARKS = ("rules", "mcts", "nets")
+BENCHMARKS = ("rules", "mcts", "nets", "search", "scoring", "zero_strength")
 
 
 def board_size(text: str) -> int:
