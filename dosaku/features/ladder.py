@@ -355,24 +355,22 @@ def ladder_captured(state: GameState, point: Move, node_budget: int = NODE_BUDGE
 def is_ladder_capture(state: GameState, move: Move, color: int | None = None,
                       node_budget: int = NODE_BUDGET) -> bool:
     """Does ``color`` (default: the side to move) playing ``move`` start a working ladder?"""
-    color = state.to_play if color is None else color
-    if move == state.pass_move or state.color_at(move) != EMPTY:
-        return False
-    stones, chain = _board_copy(state)
-    scratch = LadderScratch(state.size)
-    return bool(ladder_capture_move(stones, chain, scratch.ckey, state.nbr, state.zkeys, move,
-                                    color, _ko_for(state, color), *scratch.arrays(),
-                                    node_budget))
+    return _ask_ladder(ladder_capture_move, state, move, color, node_budget)
 
 
 def is_ladder_escape(state: GameState, move: Move, color: int | None = None,
                      node_budget: int = NODE_BUDGET) -> bool:
     """Does ``color`` (default: the side to move) playing ``move`` save a chain in atari?"""
+    return _ask_ladder(ladder_escape_move, state, move, color, node_budget)
+
+
+def _ask_ladder(kernel, state: GameState, move: Move, color: int | None,
+                node_budget: int) -> bool:
+    """Run ``kernel`` (ladder_capture_move or ladder_escape_move) on a copy of the board."""
     color = state.to_play if color is None else color
     if move == state.pass_move or state.color_at(move) != EMPTY:
         return False
     stones, chain = _board_copy(state)
     scratch = LadderScratch(state.size)
-    return bool(ladder_escape_move(stones, chain, scratch.ckey, state.nbr, state.zkeys, move,
-                                   color, _ko_for(state, color), *scratch.arrays(),
-                                   node_budget))
+    return bool(kernel(stones, chain, scratch.ckey, state.nbr, state.zkeys, move, color,
+                       _ko_for(state, color), *scratch.arrays(), node_budget))
