@@ -26,6 +26,9 @@ class ZeroConfig:
     # -- self-play -------------------------------------------------------------------------------
     games_per_generation: int = 64
     """Self-play games added to the buffer each generation."""
+    workers: int = 1
+    """Self-play processes per generation (one per core); each plays its share of the games
+    with its own batched evaluator."""
     parallel_games: int = 16
     """Games played at once in one process; their leaves share network calls."""
     leaves_per_game: int = 4
@@ -45,9 +48,16 @@ class ZeroConfig:
     noise_fraction: float = 0.25
     """Root noise weight ε."""
     resign_threshold: float = -0.9
-    """Resign when the root value falls below this."""
+    """Resign when the root value falls below this; with ``resign_false_positive`` > 0 it is
+    only the ceiling of the calibrated threshold."""
     resign_playthrough: float = 0.2
     """Fraction of games never resigned, to measure false resignations."""
+    resign_false_positive: float = 0.05
+    """AlphaGo Zero ("Self-play"): the threshold is chosen from the played-through games so
+    that at most this fraction of their winners ever fell below it; resigning stays off until
+    ``resign_min_games`` such games exist. 0 = use ``resign_threshold`` as it is."""
+    resign_min_games: int = 20
+    """Played-through games needed before the threshold is calibrated and resigning starts."""
     min_pass_move: int = -1
     """No pass searched before this move while other moves are legal; -1 = n²/2 (see
     SearchConfig.min_pass_move: short searches otherwise learn to end games by passing)."""
@@ -57,7 +67,11 @@ class ZeroConfig:
     window_games: int = 2000
     """Replay window: positions are sampled from the most recent this-many games."""
     train_steps: int = 100
-    """Optimizer steps per generation."""
+    """Optimizer steps per generation (when ``samples_per_position`` is 0)."""
+    samples_per_position: float = 0.0
+    """If > 0, steps = this × new positions / batch_size: each new position is trained on
+    about this many times (KataGo keeps it near 4; far more memorises the value of a small
+    window, the first 9×9 run's value loss fell to 1e-5 and it collapsed)."""
     batch_size: int = 128
     """Positions per step."""
     learning_rate: float = 0.02

@@ -20,7 +20,10 @@ unfinished training or evaluation is simply done again.
 from __future__ import annotations
 
 import json
+import math
+import multiprocessing as mp
 import os
+import queue as queue_module
 import time
 from pathlib import Path
 
@@ -128,49 +131,146 @@ def initial_model(cfg: ZeroConfig, run: RunFolder) -> None:
         save_atomic(model, run.model_path(0), {"generation": 0, "games": 0})
 
 
-def self_play(cfg: ZeroConfig, run: RunFolder, generation: int, model: GoNet, writer) -> None:
-    """Play generation ``generation``'s missing games, one shard per finished batch."""
+def calibrated_resign_threshold(cfg: ZeroConfig, run: RunFolder, generation: int) -> float:
+    """The resignation threshold for ``generation`` (AlphaGo Zero, "Self-play": v_resign is
+    chosen so that false positives stay below 5%).
+
+    From the last 500 played-through games of earlier generations: the lowest value each
+    winner saw; the threshold is just below their ``resign_false_positive`` quantile, capped
+    at ``resign_threshold``. Until ``resign_min_games`` such games exist: -1, never resign
+    (a fresh net's values are noise, and resigning on noise trains on noise: the first 9×9
+    run had Black win 64 of 64 within five generations)."""
+    if cfg.resign_false_positive <= 0:
+        return cfg.resign_threshold
+    minima: list[float] = []
+    for entry in run.entries():
+        if entry.get("phase") == "selfplay" and entry.get("generation", 0) < generation:
+            minima.extend(entry.get("playthrough_winner_min", []))
+    minima = minima[-500:]
+    if len(minima) < cfg.resign_min_games:
+        return -1.0
+    quantile = float(np.quantile(minima, cfg.resign_false_positive))
+    return max(-1.0, min(cfg.resign_threshold, quantile - 0.01))
+
+
+def self_play_worker(cfg: ZeroConfig, run_root: str, generation: int, worker: int, count: int,
+                     seed: int, threshold: float, model_path: str, queue=None) -> dict:
+    """One self-play process: ``count`` games with its own evaluator; shards named
+    ``genGGGG-wK-IIII.npz``. Each finished game's summary goes to ``queue`` (the parent's
+    progress bar), or is collected and returned when there is no queue."""
+    torch.set_num_threads(cfg.threads)
+    run = RunFolder(Path(run_root))
+    evaluator = NetEvaluator(load_model(model_path), symmetry="random", seed=seed,
+                             threads=cfg.threads)
+    prefix = f"gen{generation:04d}-w{worker}-"
+    index = len(list(run.shards.glob(prefix + "*.npz")))
+    batch: list[SelfPlayRecord] = []
+    summaries: list[dict] = []
+    played = 0
+
+    def on_game(record: SelfPlayRecord) -> None:
+        nonlocal index, played
+        batch.append(record)
+        played += 1
+        summary = {"moves": len(record.moves), "resigned": record.resigned,
+                   "winner": record.winner, "playthrough": record.playthrough,
+                   "would_resign": record.would_resign,
+                   "winner_min": record.winner_min_value, "positions": len(record.value)}
+        if len(batch) >= cfg.parallel_games or played == count:
+            write_shard(run.shards / f"{prefix}{index:04d}.npz", batch)
+            index += 1
+            batch.clear()
+        if queue is not None:
+            queue.put(("game", summary))
+        else:
+            summaries.append(summary)
+
+    timing = play_games(evaluator, cfg, count, seed=seed, on_game=on_game,
+                        resign_threshold=threshold)
+    timing["evaluations"] = evaluator.positions
+    if queue is not None:
+        queue.put(("done", timing))
+    return {"games": summaries, **timing}
+
+
+def self_play(cfg: ZeroConfig, run: RunFolder, generation: int, model_path: Path,
+              writer) -> None:
+    """Play generation ``generation``'s missing games in ``cfg.workers`` processes."""
     have = run.games_in(generation)
     missing = cfg.games_per_generation - have
     if missing <= 0:
         return
-    evaluator = NetEvaluator(model, symmetry="random", seed=cfg.seed + generation,
-                             threads=cfg.threads)
-    batch: list[SelfPlayRecord] = []
-    stats = {"games": 0, "moves": 0, "resigned": 0, "playthrough": 0, "false_resign": 0,
-             "black_wins": 0}
-    start = time.perf_counter()
-    index = len(list(run.shards.glob(f"gen{generation:04d}-*.npz")))
+    threshold = calibrated_resign_threshold(cfg, run, generation)
+    workers = max(1, min(cfg.workers, missing))
+    shares = [missing // workers + (k < missing % workers) for k in range(workers)]
+    seeds = [cfg.seed * 100_003 + generation * 1_009 + have * 31 + k for k in range(workers)]
     bar = tqdm(total=cfg.games_per_generation, initial=have, desc=f"gen {generation} self-play",
                unit="game")
-
-    def on_game(record: SelfPlayRecord) -> None:
-        nonlocal index
-        batch.append(record)
-        stats["games"] += 1
-        stats["moves"] += len(record.moves)
-        stats["resigned"] += record.resigned
-        stats["black_wins"] += record.winner == 1
-        if record.playthrough and record.would_resign:
-            stats["playthrough"] += 1
-            stats["false_resign"] += record.would_resign == record.winner
-        bar.update(1)
-        if len(batch) >= cfg.parallel_games or stats["games"] == missing:
-            write_shard(run.shards / f"gen{generation:04d}-{index:04d}.npz", batch)
-            index += 1
-            batch.clear()
-
-    play_games(evaluator, cfg, missing, seed=cfg.seed * 100_003 + generation * 1_009 + have,
-               on_game=on_game)
+    start = time.perf_counter()
+    games: list[dict] = []
+    timings: list[dict] = []
+    if workers == 1:
+        out = self_play_worker(cfg, str(run.root), generation, 0, shares[0], seeds[0],
+                               threshold, str(model_path))
+        games, timings = out["games"], [out]
+        bar.update(len(games))
+    else:
+        ctx = mp.get_context("spawn")
+        queue = ctx.Queue()
+        procs = [ctx.Process(target=self_play_worker,
+                             args=(cfg, str(run.root), generation, k, shares[k], seeds[k],
+                                   threshold, str(model_path), queue))
+                 for k in range(workers)]
+        for proc in procs:
+            proc.start()
+        while len(timings) < workers:
+            try:
+                kind, payload = queue.get(timeout=10)
+            except queue_module.Empty:
+                failed = [p.exitcode for p in procs if p.exitcode not in (None, 0)]
+                if failed:
+                    raise RuntimeError(f"self-play worker exited with code {failed[0]}; "
+                                       f"its finished games are kept, re-run to resume") from None
+                continue
+            if kind == "game":
+                games.append(payload)
+                bar.update(1)
+            else:
+                timings.append(payload)
+        for proc in procs:
+            proc.join()
+            if proc.exitcode:
+                raise RuntimeError(f"self-play worker exited with code {proc.exitcode}")
     bar.close()
-    hours = (time.perf_counter() - start) / 3600
+    log_self_play(run, writer, generation, games, timings, threshold,
+                  time.perf_counter() - start)
+
+
+def log_self_play(run: RunFolder, writer, generation: int, games: list[dict],
+                  timings: list[dict], threshold: float, seconds: float) -> None:
+    playthrough = [g for g in games if g["playthrough"]]
+    stats = {"games": len(games), "moves": sum(g["moves"] for g in games),
+             "positions": sum(g["positions"] for g in games),
+             "resigned": sum(g["resigned"] for g in games),
+             "black_wins": sum(g["winner"] == 1 for g in games),
+             "resign_threshold": threshold,
+             "playthrough": len(playthrough),
+             # played through, and the winner's value fell below this generation's threshold
+             "false_resign": sum(g["winner_min"] < threshold for g in playthrough),
+             "playthrough_winner_min": [round(g["winner_min"], 4) for g in playthrough]}
+    hours = seconds / 3600
+    net = sum(t["net_seconds"] for t in timings)
+    busy = sum(t["seconds"] for t in timings)
     entry = {"generation": generation, "phase": "selfplay", **stats,
              "games_per_hour": stats["games"] / max(hours, 1e-9),
-             "positions_per_second": evaluator.positions / max(hours * 3600, 1e-9)}
+             "positions_per_second": sum(t["evaluations"] for t in timings) / max(seconds, 1e-9),
+             "net_fraction": net / max(busy, 1e-9)}
     run.log(entry)
-    for key in ("games_per_hour", "positions_per_second"):
+    for key in ("games_per_hour", "positions_per_second", "net_fraction", "resign_threshold"):
         writer.add_scalar(f"selfplay/{key}", entry[key], generation)
     writer.add_scalar("selfplay/mean_game_length", stats["moves"] / max(stats["games"], 1),
+                      generation)
+    writer.add_scalar("selfplay/black_win_rate", stats["black_wins"] / max(stats["games"], 1),
                       generation)
 
 
@@ -184,22 +284,40 @@ def train(cfg: ZeroConfig, run: RunFolder, generation: int, writer) -> GoNet:
     lr = trainer.set_generation(generation)
     window = ReplayWindow.load(run.shards, cfg.window_games)
     rng = np.random.default_rng(cfg.seed * 7919 + generation)
+    steps = train_steps(cfg, run, generation)
     totals: dict[str, float] = {}
-    for step in tqdm(range(cfg.train_steps), desc=f"gen {generation} train", unit="step"):
+    for step in tqdm(range(steps), desc=f"gen {generation} train", unit="step"):
         losses = trainer.step(*window.sample(cfg.batch_size, rng))
         for key, value in losses.items():
             totals[key] = totals.get(key, 0.0) + value
-            writer.add_scalar(f"train/{key}", value,
-                              (generation - 1) * cfg.train_steps + step)
-    means = {k: v / max(cfg.train_steps, 1) for k, v in totals.items()}
+            writer.add_scalar(f"train/{key}", value, trained_before(run, generation) + step)
+    means = {k: v / max(steps, 1) for k, v in totals.items()}
     trainer.save_optimizer(run.optimizer_path(generation))
     games = sum(int(np.load(p)["games"]) for p in shard_paths(run.shards))
     save_atomic(model, run.model_path(generation),
                 {"generation": generation, "games": games, "window_positions": len(window),
                  "learning_rate": lr, "config": json.loads(cfg.to_json())})
-    run.log({"generation": generation, "phase": "train", "learning_rate": lr,
+    run.log({"generation": generation, "phase": "train", "learning_rate": lr, "steps": steps,
              "window_positions": len(window), "window_games": window.games, **means})
     return model
+
+
+def train_steps(cfg: ZeroConfig, run: RunFolder, generation: int) -> int:
+    """Fixed ``train_steps``, or enough that each new position is sampled about
+    ``samples_per_position`` times (KataGo's fixed data reuse)."""
+    if cfg.samples_per_position <= 0:
+        return cfg.train_steps
+    positions = 0
+    for path in run.shards.glob(f"gen{generation:04d}-*.npz"):
+        with np.load(path) as shard:
+            positions += len(shard["value"])
+    return max(1, math.ceil(cfg.samples_per_position * positions / cfg.batch_size))
+
+
+def trained_before(run: RunFolder, generation: int) -> int:
+    """Optimizer steps of earlier generations (the x axis of the loss curves)."""
+    return sum(e.get("steps", 0) for e in run.entries()
+               if e.get("phase") == "train" and e.get("generation", 0) < generation)
 
 
 def evaluate(cfg: ZeroConfig, run: RunFolder, generation: int, writer) -> None:
@@ -236,7 +354,7 @@ def run_zero(cfg: ZeroConfig, folder: str | Path) -> None:
             evaluate(cfg, run, done, writer)
         while done < cfg.generations:
             generation = done + 1
-            self_play(cfg, run, generation, load_model(run.best_path), writer)
+            self_play(cfg, run, generation, run.best_path, writer)
             train(cfg, run, generation, writer)
             evaluate(cfg, run, generation, writer)
             done = generation
