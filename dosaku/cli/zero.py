@@ -50,25 +50,43 @@ def plot_command(args: argparse.Namespace) -> int:
     train = [e for e in entries if e["phase"] == "train"]
     evals = [e for e in entries if e["phase"] == "eval"]
     gnugo = [e for e in entries if e["phase"] == "gnugo"]
-    fig, (losses, elo) = plt.subplots(1, 2, figsize=(11, 4))
+    fig, (losses, elo, play) = plt.subplots(1, 3, figsize=(16, 4))
     for key in ("policy_loss", "value_loss"):
         losses.plot([e["generation"] for e in train], [e[key] for e in train], marker=".",
                     label=key.replace("_", " "))
     losses.set_xlabel("generation")
     losses.set_title("training loss")
     losses.legend()
+    # Elo against wall-clock hours (the learning curve): time 0 = the first entry
+    t0 = min((e["time"] for e in entries if "time" in e), default=0.0)
+
+    def hours(e: dict) -> float:
+        return (e.get("time", t0) - t0) / 3600
+
     total, curve = 0.0, []
     for e in evals:
         total += e["elo"] if e.get("accepted", True) else 0.0
-        curve.append((e["generation"], total))
+        curve.append((hours(e), total))
     if curve:
         elo.plot(*zip(*curve), marker=".", label="Elo vs. generation 0 (chained)")
     if gnugo:
-        elo.plot([e["generation"] for e in gnugo], [e["elo"] for e in gnugo], marker="o",
-                 label="Elo vs. GNU Go level 1")
-    elo.set_xlabel("generation")
+        elo.errorbar([hours(e) for e in gnugo], [e["elo"] for e in gnugo],
+                     yerr=[[e["elo"] - e.get("elo_low", e["elo"]) for e in gnugo],
+                           [e.get("elo_high", e["elo"]) - e["elo"] for e in gnugo]],
+                     marker="o", capsize=3, label="Elo vs. GNU Go level 1")
+    elo.set_xlabel("wall-clock hours")
     elo.set_title("strength")
     elo.legend()
+    selfplay = [e for e in entries if e["phase"] == "selfplay" and e.get("games")]
+    play.plot([e["generation"] for e in selfplay],
+              [e["black_wins"] / e["games"] for e in selfplay], marker=".",
+              label="Black's win rate")
+    play.plot([e["generation"] for e in selfplay],
+              [e["moves"] / e["games"] / 100 for e in selfplay], marker=".",
+              label="game length / 100 moves")
+    play.set_xlabel("generation")
+    play.set_title("self-play")
+    play.legend()
     out = args.out or args.run_dir / "curves.png"
     fig.tight_layout()
     fig.savefig(out, dpi=100)

@@ -34,9 +34,12 @@ class MatchResult:
 
     def summary(self) -> dict:
         low, high = wilson_interval(self.wins, self.games)
+        def elo(rate: float) -> float:  # clipped: 10 of 10 is not infinitely strong
+            return elo_difference(min(max(rate, 1e-3), 1 - 1e-3)) + 0.0
+
         return {"wins": self.wins, "games": self.games, "win_rate": self.win_rate,
-                "win_rate_low": low, "win_rate_high": high,
-                "elo": elo_difference(min(max(self.win_rate, 1e-3), 1 - 1e-3)) + 0.0}
+                "win_rate_low": low, "win_rate_high": high, "elo": elo(self.win_rate),
+                "elo_low": elo(low), "elo_high": elo(high)}
 
 
 def net_agent(model: GoNet, visits: int, seed: int) -> PuctAgent:
