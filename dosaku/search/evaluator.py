@@ -4,24 +4,43 @@ An evaluator takes a batch of positions and returns, for each, a prior over the 
 moves (pass last) and a value in [-1, 1] from the side to move's point of view. The search
 never sees tensors: a network sits behind :class:`dosaku.agents` ``NetEvaluator``; the
 evaluators here need no network and serve tests, baselines and AlphaGo's rollouts.
+
+An evaluator may also offer ``values(states)``: the values alone, without priors. The search
+asks for it for leaves it does not expand yet (AlphaGo's expansion threshold n_thr), so an
+evaluator whose priors cost a network call of their own (AlphaGo's SL policy net) can skip it;
+:func:`leaf_values` falls back to ``evaluate`` for evaluators without it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 
 from dosaku.rules.game import GameState
-from dosaku.rules.playout import new_rng, run_playouts
+from dosaku.rules.playout import area_ownership, new_rng, run_playouts
+
+if TYPE_CHECKING:
+    from dosaku.features.rollout import RolloutWeights
 
 
 class Evaluator(Protocol):
     """Batch of states -> (priors float32 (B, n*n+1), values float32 (B,))."""
 
     def evaluate(self, states: Sequence[GameState]) -> tuple[np.ndarray, np.ndarray]: ...
+
+
+def leaf_values(evaluator: Evaluator, states: Sequence[GameState]) -> np.ndarray:
+    """Values (B,) of ``states``: the evaluator's ``values`` if it has one, else the value half
+    of ``evaluate``."""
+    if not states:
+        return np.zeros(0, dtype=np.float32)
+    values = getattr(evaluator, "values", None)
+    if values is not None:
+        return np.asarray(values(states), dtype=np.float32)
+    return np.asarray(evaluator.evaluate(states)[1], dtype=np.float32)
 
 
 def uniform_priors(states: Sequence[GameState]) -> np.ndarray:
@@ -34,28 +53,65 @@ class UniformEvaluator:
     """Uniform priors, value 0: the search alone, for tests and tree-overhead benchmarks."""
 
     def evaluate(self, states: Sequence[GameState]) -> tuple[np.ndarray, np.ndarray]:
-        return uniform_priors(states), np.zeros(len(states), dtype=np.float32)
+        return uniform_priors(states), self.values(states)
+
+    def values(self, states: Sequence[GameState]) -> np.ndarray:
+        return np.zeros(len(states), dtype=np.float32)
 
 
 class RolloutEvaluator:
-    """Uniform priors; the value is the mean outcome of ``rollouts`` light random playouts.
+    """Uniform priors; the value is the mean outcome of ``rollouts`` playouts.
 
     The outcome of a playout is +1 if the side to move wins it on the Tromp-Taylor count, -1 if
-    it loses (0 for a draw): the Monte-Carlo value of classical MCTS and AlphaGo's z.
+    it loses (0 for a draw): the Monte-Carlo value of classical MCTS and AlphaGo's z. Without
+    ``policy`` the playouts are the light random ones of :mod:`dosaku.rules.playout` (uniform
+    over moves that do not fill one's own eye); with ``policy`` they follow AlphaGo's fast
+    rollout policy (:mod:`dosaku.features.rollout_playout`; AlphaGo's z). The light kernel
+    releases the GIL; the policy kernel (``run_rollout``) does not yet, so beside a network in
+    :class:`MixedEvaluator` it overlaps only with torch's own GIL-free stretches.
     """
 
-    def __init__(self, rollouts: int = 8, seed: int = 0):
+    def __init__(self, rollouts: int = 8, seed: int = 0, policy: RolloutWeights | None = None):
+        if rollouts < 1:
+            raise ValueError(f"rollouts must be at least 1, got {rollouts}")
         self.rollouts = rollouts
         self.rng = new_rng(seed)
+        self.policy = policy
         self._scores = np.empty(rollouts)
 
     def value(self, state: GameState) -> float:
+        if self.policy is not None:
+            return self.policy_value(state)
         ko = state.ko_point if state.ko_color == state.to_play else -1
         nn = state.size * state.size
         run_playouts(state.stones, state.chain, state.ckey, state.nbr, state.diag, state.zkeys,
                      state.to_play, ko, state.komi, self.rollouts, 3 * nn, self.rng,
                      self._scores, np.empty(nn))
         return float(np.mean(np.sign(self._scores))) * state.to_play
+
+    def policy_value(self, state: GameState) -> float:
+        """The mean outcome of rollouts with the fast rollout policy."""
+        from dosaku.features.rollout import last_point
+        from dosaku.features.rollout_patterns import shape_geometry
+        from dosaku.features.rollout_playout import run_rollout, shape_table
+
+        n, color = state.size, state.to_play
+        nn = n * n
+        ring, diamond = shape_geometry(n)
+        table = shape_table(self.policy)
+        ko = state.ko_point if state.ko_color == color else -1
+        owner, stack, region = (np.empty(nn, dtype=np.int8), np.empty(nn, dtype=np.int32),
+                                np.empty(nn, dtype=np.int32))
+        no_trace = np.zeros((0, nn)), np.zeros(0, dtype=np.int32)
+        total = 0.0
+        for _ in range(self.rollouts):
+            stones, chain, ckey = state.stones.copy(), state.chain.copy(), state.ckey.copy()
+            run_rollout(stones, chain, ckey, state.nbr, state.diag, state.zkeys, ring, diamond,
+                        n, table, self.policy.layout.response_bits, color, ko,
+                        last_point(state), 3 * nn, self.rng, *no_trace)
+            black, white = area_ownership(stones, state.nbr, owner, stack, region)
+            total += np.sign(black - white - state.komi)
+        return total / self.rollouts * color
 
     def values(self, states: Sequence[GameState]) -> np.ndarray:
         return np.array([self.value(s) for s in states], dtype=np.float32)
@@ -87,7 +143,16 @@ class MixedEvaluator:
         z = self.pool.submit(self.rollouts.values, states) if self.mixing > 0.0 else None
         priors, v = self.prior_source.evaluate(states)
         if self.mixing < 1.0 and self.value_source is not self.prior_source:
-            v = self.value_source.evaluate(states)[1]
+            v = leaf_values(self.value_source, states)
         z_values = z.result() if z is not None else zero
         v_values = v if self.mixing < 1.0 else zero
         return priors, (1.0 - self.mixing) * v_values + self.mixing * z_values
+
+    def values(self, states: Sequence[GameState]) -> np.ndarray:
+        """V without priors (a leaf under the expansion threshold): the prior source is not
+        asked, unless it is also the value source."""
+        z = self.pool.submit(self.rollouts.values, states) if self.mixing > 0.0 else None
+        v = leaf_values(self.value_source, states) if self.mixing < 1.0 else 0.0
+        z_values = z.result() if z is not None else 0.0
+        return ((1.0 - self.mixing) * v + self.mixing * z_values
+                + np.zeros(len(states))).astype(np.float32)

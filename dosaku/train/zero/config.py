@@ -61,6 +61,9 @@ class ZeroConfig:
     min_pass_move: int = -1
     """No pass searched before this move while other moves are legal; -1 = n²/2 (see
     SearchConfig.min_pass_move: short searches otherwise learn to end games by passing)."""
+    tidy_pass: bool = True
+    """From min_pass_move on, pass only when ahead on the board as it stands or when only
+    own-eye moves are left (SearchConfig.tidy_pass): games end finished, so z is exact."""
     max_moves_factor: float = 2.0
     """A game stops after factor × n² moves and is scored as it stands."""
     # -- the buffer and training ---------------------------------------------------------------

@@ -45,7 +45,7 @@ class MatchResult:
 def net_agent(model: GoNet, visits: int, seed: int) -> PuctAgent:
     n = model.config.board_size
     return PuctAgent(NetEvaluator(model, symmetry="random", seed=seed),
-                     SearchConfig(batch_size=8, min_pass_move=n * n // 2),
+                     SearchConfig(batch_size=8, min_pass_move=n * n // 2, tidy_pass=True),
                      ThinkingLimits(visits=visits), seed=seed, name="zero")
 
 

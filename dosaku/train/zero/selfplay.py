@@ -140,7 +140,8 @@ def search_config(cfg: ZeroConfig, noise: float) -> SearchConfig:
     min_pass = cfg.min_pass_move if cfg.min_pass_move >= 0 else cfg.board_size ** 2 // 2
     return SearchConfig(batch_size=cfg.leaves_per_game, noise_fraction=noise,
                         dirichlet_alpha=cfg.dirichlet_alpha or None,
-                        resign_threshold=cfg.resign_threshold, min_pass_move=min_pass)
+                        resign_threshold=cfg.resign_threshold, min_pass_move=min_pass,
+                        tidy_pass=cfg.tidy_pass)
 
 
 def new_game(cfg: ZeroConfig, rng: np.random.Generator,
