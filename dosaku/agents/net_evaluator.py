@@ -6,11 +6,17 @@ names it), runs one batched forward pass under ``torch.inference_mode`` and hand
 arrays. As in AlphaGo Zero ("Search algorithm": each leaf is evaluated under a random one of
 the 8 dihedral symmetries) the planes may be turned by a random symmetry, and the policy turned
 back; or all 8 may be averaged (AlphaGo 2016's evaluation, at 8× the cost).
+
+The forward pass runs on a *backend* (``torch`` or ``onnxruntime``) in a *precision* (``fp32``,
+``bf16``, ``fp16``, ``int8``); both default to eager fp32 torch, and ``auto`` takes the
+fastest combination that passed the accuracy gate for this model on this machine (``dosaku
+quantize MODEL --check`` records it; see :mod:`dosaku.nets.inference`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from os import PathLike
 from typing import Literal
 
 import numpy as np
@@ -19,24 +25,37 @@ import torch
 from dosaku.features import encoder_named
 from dosaku.features.symmetry import inverse, transform_planes, transform_policy
 from dosaku.nets import GoNet
+from dosaku.nets.inference import open_runner
 from dosaku.rules.game import GameState
 
 Symmetry = Literal["none", "random", "average"]
 
 
 class NetEvaluator:
-    """Evaluator over a :class:`GoNet` (policy, value or dual head) on its board size."""
+    """Evaluator over a :class:`GoNet` (policy, value or dual head) on its board size.
 
-    def __init__(self, model: GoNet, symmetry: Symmetry = "random", seed: int | None = None,
-                 device: str | torch.device = "cpu", threads: int | None = 1):
+    ``model`` is a net or a checkpoint path (a path lets ``auto`` and int8 use the files
+    ``dosaku quantize`` keeps beside it). ``backend``: torch, onnxruntime or auto;
+    ``precision``: fp32, bf16, fp16, int8 or auto; ``calibration``: planes int8 calibrates
+    on (default: the checkpoint's ``.calibration.npz``); ``batch_size``: the batch the search
+    sends, for ``auto``'s choice. Raises ValueError for a combination that cannot be built.
+    """
+
+    def __init__(self, model: GoNet | str | PathLike, symmetry: Symmetry = "random",
+                 seed: int | None = None, device: str | torch.device = "cpu",
+                 threads: int | None = 1, backend: str = "torch", precision: str = "fp32",
+                 calibration: np.ndarray | None = None, batch_size: int = 8):
         if symmetry not in ("none", "random", "average"):
             raise ValueError(f"symmetry must be none, random or average, not {symmetry!r}")
         if threads is not None:
             torch.set_num_threads(threads)  # one per process: oversubscription is ruinous
-        self.model = model.to(device).eval()
+        self.runner = open_runner(model, backend, precision, calibration=calibration,
+                                  batch=batch_size, device=device, threads=threads)
+        self.model = model if isinstance(model, GoNet) else None
+        self.backend, self.precision = self.runner.backend, self.runner.precision
         self.device = torch.device(device)
-        self.size = model.config.board_size
-        self.encoder = encoder_named(model.config.encoder)
+        self.size = self.runner.config.board_size
+        self.encoder = encoder_named(self.runner.config.encoder)
         self.symmetry = symmetry
         self.rng = np.random.default_rng(seed)
         self.positions = 0  # evaluated so far (for the search benchmark)
@@ -68,14 +87,7 @@ class NetEvaluator:
     def forward(self, batch: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Logits (B, n*n+1) and values (B,); uniform logits / zero values where the net's
         head does not give them."""
-        with torch.inference_mode():
-            out = self.model(torch.from_numpy(batch).to(self.device))
-        b, nn = batch.shape[0], self.size * self.size + 1
-        logits = out.policy.float().cpu().numpy() if out.policy is not None \
-            else np.zeros((b, nn), dtype=np.float32)
-        values = out.value.float().cpu().numpy().reshape(b) if out.value is not None \
-            else np.zeros(b, dtype=np.float32)
-        return logits, values
+        return self.runner.run(batch)
 
 
 def softmax(logits: np.ndarray) -> np.ndarray:

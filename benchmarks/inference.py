@@ -1,0 +1,84 @@
+"""Fast inference: positions/s of every backend and precision against eager fp32, one thread.
+
+For each model: torch fp32 / bf16 / fp16 / int8 and ONNX Runtime fp32 / int8, at batch 1, 8
+(the search's default leaf batch) and 64 (self-play across games), with the agreement
+figures of :mod:`dosaku.nets.inference.gate` on held-out positions. Models:
+
+- ``gen0042``: the 9x9 Zero run's last net (resnet_b4c32, trained: weak but real), if present;
+- ``resnet_b6c64`` on 9x9, randomly initialised (the issue's reference net);
+- ``alphago_policy`` on 19x19, randomly initialised (no trained one exists yet): speed only
+  means something; its agreement is that of a random net, whose policy is nearly flat.
+
+Positions: 9x9 from the Zero run's self-play shards (random games if absent), 19x19 from
+``../shared/data/games`` (random games if absent); half calibrate, half are held out.
+
+Run: ``python benchmarks/inference.py [--out benchmarks/results/inference.md]`` or
+``dosaku bench inference``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+os.environ.setdefault("NUMBA_NUM_THREADS", "1")
+
+import torch  # noqa: E402
+
+from dosaku.arena.precision_gate import gather_positions, measure_candidates  # noqa: E402
+from dosaku.cli.quantize import gate_table  # noqa: E402
+from dosaku.nets import create_model, load_model  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+ZERO9 = ROOT / "training" / "zero9x9"
+
+
+def models(names: list[str] | None):
+    """(label, net, positions source) for each benchmarked model."""
+    torch.manual_seed(0)
+    shards = ZERO9 / "shards" if (ZERO9 / "shards").is_dir() else None
+    found = []
+    trained = ZERO9 / "models" / "gen0042.safetensors"
+    if trained.is_file():
+        found.append(("gen0042 (resnet_b4c32, 9x9, trained)", load_model(trained), shards))
+    found.append(("resnet_b6c64 (9x9, random weights)",
+                  create_model("resnet_b6c64", board_size=9), shards))
+    found.append(("alphago_policy (19x19, random weights)",
+                  create_model("alphago_policy", board_size=19), None))
+    return [m for m in found if names is None or any(n in m[0] for n in names)]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=1.0, help="time per measurement")
+    parser.add_argument("--positions", type=int, default=512)
+    parser.add_argument("--models", nargs="+", help="only models whose label contains these")
+    parser.add_argument("--out", type=Path, help="also write the tables to this file")
+    args = parser.parse_args(argv)
+    torch.set_num_threads(1)
+    if hasattr(os, "sched_setaffinity"):
+        os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]})  # one core
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    sections = [f"dosaku inference benchmark: one core, torch {torch.__version__}, "
+                f"{args.seconds:g} s per cell, load average {load:.1f} at the start, "
+                f"`python benchmarks/inference.py`"]
+    for label, net, source in models(args.models):
+        print(f"  {label}", file=sys.stderr, flush=True)
+        planes, where = gather_positions(net, args.positions, source)
+        half = len(planes) // 2
+        candidates = measure_candidates(net, planes[:half], planes[half:],
+                                        seconds=args.seconds)
+        sections.append(f"### {label}\n\n{gate_table(candidates)}\n\n"
+                        f"{len(planes) - half} held-out positions from {where}.")
+    text = "\n\n".join(sections) + "\n"
+    print(text)
+    if args.out:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(text)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

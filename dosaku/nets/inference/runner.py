@@ -1,0 +1,185 @@
+"""Runners: one interface over every backend and precision, planes in, logits and values out.
+
+A runner takes a float32 NumPy batch of planes (B, C, n, n) and returns NumPy logits
+(B, n*n+1) and values (B,); uniform logits or zero values where the net has no such head
+(what the search's evaluator expects). :func:`open_runner` builds one from a net or a
+checkpoint path, a backend (``torch``, ``onnxruntime`` or ``auto``) and a precision
+(``fp32``, ``bf16``, ``fp16``, ``int8`` or ``auto``).
+
+Files beside a checkpoint ``MODEL.safetensors`` (see :func:`sidecar`), written by ``dosaku
+quantize`` and ``dosaku export``: ``MODEL.calibration.npz`` (planes int8 calibrates on),
+``MODEL.gate.json`` (the :class:`~dosaku.nets.inference.gate.GateRecord`), and
+``MODEL.fp32.onnx`` / ``MODEL.int8.onnx``. A missing ONNX file is exported on the spot (into
+a temporary folder); a missing calibration file makes int8 fail with a message saying how to
+make one.
+"""
+
+from __future__ import annotations
+
+import tempfile
+import time
+from os import PathLike
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+import torch
+from torch import nn
+
+from ..checkpoint import load_model
+from ..config import ModelConfig
+from ..model import GoNet
+from .gate import read_record
+from .onnx_runtime import ONNX_PRECISIONS, export_onnx, onnx_header, onnx_session
+from .quantize import PRECISIONS, check_precision, quantize
+
+BACKENDS = ("torch", "onnxruntime")
+
+
+class Runner(Protocol):
+    """Planes (B, C, n, n) float32 -> (logits (B, n*n+1), values (B,)), NumPy float32."""
+
+    config: ModelConfig
+    backend: str
+    precision: str
+
+    def run(self, batch: np.ndarray) -> tuple[np.ndarray, np.ndarray]: ...
+
+
+def fill_missing(config: ModelConfig, b: int, logits: np.ndarray | None,
+                 values: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+    n = config.board_size * config.board_size + 1
+    return (np.zeros((b, n), dtype=np.float32) if logits is None else logits,
+            np.zeros(b, dtype=np.float32) if values is None else values.reshape(b))
+
+
+class TorchRunner:
+    """A GoNet or an :class:`~dosaku.nets.inference.quantize.InferenceNet` in eager torch."""
+
+    backend = "torch"
+
+    def __init__(self, net: nn.Module, device: str | torch.device = "cpu"):
+        self.device = torch.device(device)
+        self.net = net.to(self.device).eval()
+        self.config: ModelConfig = net.config
+        self.precision = getattr(net, "precision", "fp32")
+
+    def run(self, batch: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        with torch.inference_mode():
+            out = self.net(torch.from_numpy(batch).to(self.device))
+        logits = None if out.policy is None else out.policy.float().cpu().numpy()
+        values = None if out.value is None else out.value.float().cpu().numpy()
+        return fill_missing(self.config, batch.shape[0], logits, values)
+
+
+class OnnxRunner:
+    """An exported file in an ONNX Runtime session."""
+
+    backend = "onnxruntime"
+
+    def __init__(self, path: str | PathLike, threads: int | None = 1):
+        self.config, self.precision = onnx_header(path)
+        self.session = onnx_session(path, threads)
+        self.outputs = [o.name for o in self.session.get_outputs()]
+
+    def run(self, batch: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        out = dict(zip(self.outputs, self.session.run(None, {"planes": batch}), strict=True))
+        return fill_missing(self.config, batch.shape[0], out.get("policy"), out.get("value"))
+
+
+def measure(runner: Runner, planes: np.ndarray, seconds: float) -> float:
+    """Positions/s of ``runner`` on the batch ``planes``: one warm-up call, then calls for at
+    least ``seconds`` (and one)."""
+    batch = np.ascontiguousarray(planes, dtype=np.float32)
+    runner.run(batch)
+    calls, start = 0, time.perf_counter()
+    while calls == 0 or time.perf_counter() - start < seconds:
+        runner.run(batch)
+        calls += 1
+    return calls * len(batch) / (time.perf_counter() - start)
+
+
+def sidecar(path: str | PathLike, kind: str) -> Path:
+    """``runs/gen7.safetensors``, ``"gate.json"`` -> ``runs/gen7.gate.json``."""
+    path = Path(path)
+    return path.with_name(f"{path.name.removesuffix('.safetensors')}.{kind}")
+
+
+def read_calibration(path: str | PathLike) -> np.ndarray:
+    """Calibration planes (B, C, n, n) float32 saved by :func:`write_calibration`."""
+    with np.load(path) as data:
+        return data["planes"].astype(np.float32)
+
+
+def write_calibration(planes: np.ndarray, path: str | PathLike) -> Path:
+    """Save planes compactly (uint8 when every value is 0 or 1, else float16)."""
+    compact = planes.astype(np.uint8) if np.isin(planes, (0, 1)).all() else \
+        planes.astype(np.float16)
+    np.savez_compressed(path, planes=compact)
+    return Path(path)
+
+
+def resolve_auto(path: Path | None, backend: str, precision: str,
+                 batch: int) -> tuple[str, str]:
+    """Fill in ``auto`` from the model's gate record: the fastest candidate that passed at
+    ``batch`` on this machine (restricted to the backend or precision given); fp32 on torch
+    when there is no record, none passed, or it was measured elsewhere."""
+    record = None
+    if path is not None and sidecar(path, "gate.json").is_file():
+        record = read_record(sidecar(path, "gate.json"))
+    if record is not None:
+        record.candidates = [c for c in record.candidates
+                             if backend in ("auto", c.backend)
+                             and precision in ("auto", c.precision)]
+        best = record.fastest(batch)
+        if best is not None:
+            return best.backend, best.precision
+    return ("torch" if backend == "auto" else backend,
+            "fp32" if precision == "auto" else precision)
+
+
+def open_runner(model: GoNet | str | PathLike, backend: str = "torch", precision: str = "fp32",
+                calibration: np.ndarray | None = None, batch: int = 8,
+                device: str | torch.device = "cpu", threads: int | None = 1) -> Runner:
+    """A runner for ``model`` (a net, or a checkpoint path whose side files are used).
+
+    ``auto`` (backend or precision) resolves through the gate record (:func:`resolve_auto`);
+    ``batch`` is the batch size the caller will mostly run. int8 calibrates on
+    ``calibration`` planes, else on ``MODEL.calibration.npz``. Raises ValueError for an
+    unknown backend or precision, a combination ONNX does not support (bf16, fp16), or int8
+    without calibration planes.
+    """
+    if backend not in BACKENDS + ("auto",):
+        raise ValueError(f"backend must be torch, onnxruntime or auto, not {backend!r}")
+    if precision != "auto":
+        check_precision(precision)
+    path = None if isinstance(model, nn.Module) else Path(model)
+    backend, precision = resolve_auto(path, backend, precision, batch)
+    if backend == "onnxruntime" and precision not in ONNX_PRECISIONS:
+        raise ValueError(f"onnxruntime runs {', '.join(ONNX_PRECISIONS)}, not {precision}; "
+                         f"use backend=torch for {precision}")
+    if backend == "onnxruntime" and path is not None and sidecar(path,
+                                                                  f"{precision}.onnx").is_file():
+        return OnnxRunner(sidecar(path, f"{precision}.onnx"), threads)
+    net = model if path is None else load_model(path, device)
+    if calibration is None and precision == "int8":
+        if path is None or not sidecar(path, "calibration.npz").is_file():
+            raise ValueError("int8 needs calibration positions: run `dosaku quantize MODEL` "
+                             "(it saves MODEL.calibration.npz) or pass calibration planes")
+        calibration = read_calibration(sidecar(path, "calibration.npz"))
+    if threads is not None:
+        torch.set_num_threads(threads)  # one per process: oversubscription is ruinous
+    if backend == "onnxruntime":
+        with tempfile.TemporaryDirectory() as tmp:
+            exported = export_onnx(net.cpu(), Path(tmp) / "net.onnx", precision, calibration)
+            return OnnxRunner(exported, threads)
+    if precision == "fp32":
+        return TorchRunner(net, device)
+    planes = None if calibration is None else torch.from_numpy(
+        np.ascontiguousarray(calibration, dtype=np.float32))
+    return TorchRunner(quantize(net.cpu(), precision, planes), "cpu")
+
+
+__all__ = ["BACKENDS", "PRECISIONS", "OnnxRunner", "Runner", "TorchRunner", "measure",
+           "open_runner",
+           "read_calibration", "sidecar", "write_calibration"]

@@ -1,0 +1,109 @@
+"""NetEvaluator's backend and precision: torch fp32 stays the default, ONNX Runtime and int8
+say what fp32 says, ``auto`` follows the gate record, and fp32 plays a short match against
+int8 through the precision gate."""
+
+import json
+
+import numpy as np
+import pytest
+import torch
+
+from dosaku.agents.net_evaluator import NetEvaluator
+from dosaku.agents.puct_agent import PuctAgent, ThinkingLimits
+from dosaku.arena.precision_gate import gather_positions, play_precision_match
+from dosaku.nets import create_model, save_model
+from dosaku.nets.inference import (Agreement, GateRecord, sidecar, write_calibration,
+                                   write_record)
+from dosaku.nets.inference.gate import Candidate, machine
+from dosaku.rules.coords import from_gtp
+from dosaku.rules.game import GameState
+from dosaku.search.puct import SearchConfig
+
+
+@pytest.fixture(scope="module")
+def tiny_net():
+    torch.manual_seed(0)
+    return create_model("resnet_b1c8", board_size=5).eval()
+
+
+@pytest.fixture(scope="module")
+def calibration(tiny_net):
+    return gather_positions(tiny_net, 64)[0]
+
+
+def positions():
+    state = GameState(5)
+    for v in ("C3", "D4", "B2", "pass"):
+        state.play(from_gtp(v, 5))
+    return [state, GameState(5)]
+
+
+def test_default_is_eager_fp32_torch(tiny_net):
+    evaluator = NetEvaluator(tiny_net, symmetry="none")
+    assert (evaluator.backend, evaluator.precision) == ("torch", "fp32")
+    assert evaluator.model is tiny_net
+
+
+def test_onnxruntime_and_int8_agree_with_fp32(tiny_net, calibration):
+    ref_priors, ref_values = NetEvaluator(tiny_net, symmetry="none").evaluate(positions())
+    onnx = NetEvaluator(tiny_net, symmetry="none", backend="onnxruntime")
+    priors, values = onnx.evaluate(positions())
+    np.testing.assert_allclose(priors, ref_priors, atol=1e-5)
+    np.testing.assert_allclose(values, ref_values, atol=1e-5)
+    for backend in ("torch", "onnxruntime"):
+        int8 = NetEvaluator(tiny_net, symmetry="none", backend=backend, precision="int8",
+                            calibration=calibration)
+        assert int8.precision == "int8"
+        priors, values = int8.evaluate(positions())
+        assert np.allclose(priors.sum(axis=1), 1.0, atol=1e-5)
+        assert np.abs(values - ref_values).max() < 0.05
+        assert np.abs(priors - ref_priors).max() < 0.05
+
+
+def test_impossible_combinations_are_refused(tiny_net):
+    with pytest.raises(ValueError, match="dosaku quantize"):
+        NetEvaluator(tiny_net, precision="int8")
+    with pytest.raises(ValueError, match="onnxruntime runs"):
+        NetEvaluator(tiny_net, backend="onnxruntime", precision="bf16")
+    with pytest.raises(ValueError, match="backend"):
+        NetEvaluator(tiny_net, backend="tensorrt")
+
+
+def gate_record(path, speeds: dict[tuple[str, str], float], here=None):
+    candidates = [Candidate(b, p, Agreement(10, 1.0, 0.0, 0.0), True, {8: s})
+                  for (b, p), s in speeds.items()]
+    write_record(GateRecord(str(path), here or machine(), candidates), sidecar(path, "gate.json"))
+
+
+def test_auto_takes_the_fastest_that_passed_here(tiny_net, calibration, tmp_path):
+    path = save_model(tiny_net, tmp_path / "net.safetensors")
+    assert NetEvaluator(path, backend="auto", precision="auto").precision == "fp32"
+    write_calibration(calibration, sidecar(path, "calibration.npz"))
+    gate_record(path, {("torch", "fp32"): 100.0, ("torch", "int8"): 900.0,
+                       ("onnxruntime", "fp32"): 300.0})
+    chosen = NetEvaluator(path, backend="auto", precision="auto")
+    assert (chosen.backend, chosen.precision) == ("torch", "int8")
+    only_fp32 = NetEvaluator(path, backend="auto", precision="fp32")
+    assert (only_fp32.backend, only_fp32.precision) == ("onnxruntime", "fp32")
+    gate_record(path, {("torch", "int8"): 900.0}, here={**machine(), "cpu": "elsewhere"})
+    elsewhere = NetEvaluator(path, backend="auto", precision="auto")
+    assert (elsewhere.backend, elsewhere.precision) == ("torch", "fp32")
+
+
+def test_int8_player_searches(tiny_net, calibration):
+    evaluator = NetEvaluator(tiny_net, seed=0, precision="int8", calibration=calibration)
+    agent = PuctAgent(evaluator, SearchConfig(batch_size=4), ThinkingLimits(visits=12), seed=0)
+    move = agent.select_move(GameState(5))
+    assert 0 <= move <= 25 and evaluator.positions > 0
+
+
+def test_precision_match_counts_both_colours(tiny_net, calibration, tmp_path):
+    path = save_model(tiny_net, tmp_path / "net.safetensors")
+    write_calibration(calibration, sidecar(path, "calibration.npz"))
+    match = play_precision_match(path, "torch", "int8", games=2, visits=4, out=tmp_path)
+    assert match.wins + match.losses + match.draws == 2
+    lines = (tmp_path / "results.jsonl").read_text().splitlines()
+    assert [json.loads(x)["black"] for x in lines] == ["torch-int8", "fp32"]
+    assert match.fast_evaluations_per_move > 0
+    with pytest.raises(ValueError, match="not both"):
+        play_precision_match(path, "torch", "int8", games=1, visits=4, seconds=0.1)
