@@ -71,3 +71,20 @@ def test_samples_per_position_sets_the_steps(tmp_path):
         int(np.ceil(2.0 * selfplay["positions"] / cfg.batch_size))
     assert 0.0 < selfplay["net_fraction"] < 1.0
     assert json.loads((tmp_path / "config.json").read_text())["workers"] == 2
+
+
+def test_resume_may_change_runtime_fields_only(tmp_path):
+    import pytest
+
+    base = dict(generations=1, games_per_generation=2)
+    run_zero(load_config(ROOT / "configs" / "zero_tiny.toml", **base), tmp_path)
+    # more generations, int8 self-play: allowed, and generation 2 plays with int8
+    run_zero(load_config(ROOT / "configs" / "zero_tiny.toml", **{**base, "generations": 2},
+                         selfplay_precision="int8"), tmp_path)
+    run = RunFolder(tmp_path)
+    assert run.latest_generation() == 2
+    nets = [e["net"] for e in run.entries() if e["phase"] == "selfplay"]
+    assert nets == ["torch/fp32", "torch/int8"]
+    with pytest.raises(ValueError, match="different config"):
+        run_zero(load_config(ROOT / "configs" / "zero_tiny.toml", **{**base, "generations": 3},
+                             visits=9), tmp_path)

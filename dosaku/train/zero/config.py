@@ -29,6 +29,12 @@ class ZeroConfig:
     workers: int = 1
     """Self-play processes per generation (one per core); each plays its share of the games
     with its own batched evaluator."""
+    selfplay_precision: str = "fp32"
+    """Precision of the self-play network: fp32, bf16 or int8 (dosaku.nets.inference; int8
+    is calibrated each generation on positions from the newest shards, and generation 1,
+    with no shards yet, plays in fp32). Training is always fp32."""
+    selfplay_backend: str = "torch"
+    """torch or onnxruntime, for the self-play network."""
     parallel_games: int = 16
     """Games played at once in one process; their leaves share network calls."""
     leaves_per_game: int = 4
@@ -102,8 +108,19 @@ class ZeroConfig:
     threads: int = 1
     """torch threads per process (one per core: more oversubscribes)."""
 
+    def same_run(self, other: ZeroConfig) -> bool:
+        """Equal but for :data:`RUNTIME_FIELDS`, which a resumed run may change."""
+        mine, theirs = dataclasses.asdict(self), dataclasses.asdict(other)
+        return all(mine[k] == theirs[k] for k in mine if k not in RUNTIME_FIELDS)
+
     def to_json(self) -> str:
         return json.dumps(dataclasses.asdict(self), indent=2, sort_keys=True)
+
+
+RUNTIME_FIELDS = frozenset({"generations", "workers", "threads", "selfplay_precision",
+                            "selfplay_backend"})
+"""Fields that change how fast a run goes, or how long, but not what it learns from: a
+resumed run may set them anew (e.g. ``--generations 300`` to go on)."""
 
 
 def load_config(path: str | Path | None = None, **overrides: Any) -> ZeroConfig:

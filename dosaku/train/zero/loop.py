@@ -35,7 +35,7 @@ from dosaku.agents.net_evaluator import NetEvaluator
 from dosaku.nets import GoNet, create_model, load_model, save_model
 
 from .buffer import ReplayWindow, shard_paths, write_shard
-from .config import ZeroConfig, config_from_json
+from .config import RUNTIME_FIELDS, ZeroConfig, config_from_json
 from .evaluate import new_vs_old, versus_gnugo
 from .selfplay import SelfPlayRecord, play_games
 from .trainer import Trainer
@@ -107,9 +107,13 @@ def prepare(cfg: ZeroConfig, run: RunFolder) -> None:
     run.root.mkdir(parents=True, exist_ok=True)
     saved = run.root / "config.json"
     if saved.exists():
-        if config_from_json(saved.read_text()) != cfg:
+        if not config_from_json(saved.read_text()).same_run(cfg):
             raise ValueError(f"{saved} holds a different config; use a new run folder or the "
-                             f"same config to resume")
+                             f"same config to resume (only {', '.join(sorted(RUNTIME_FIELDS))} "
+                             f"may change)")
+        tmp = saved.with_name("config.json.tmp")
+        tmp.write_text(cfg.to_json())
+        os.replace(tmp, saved)
     else:
         tmp = saved.with_name("config.json.tmp")
         tmp.write_text(cfg.to_json())
@@ -160,8 +164,7 @@ def self_play_worker(cfg: ZeroConfig, run_root: str, generation: int, worker: in
     progress bar), or is collected and returned when there is no queue."""
     torch.set_num_threads(cfg.threads)
     run = RunFolder(Path(run_root))
-    evaluator = NetEvaluator(load_model(model_path), symmetry="random", seed=seed,
-                             threads=cfg.threads)
+    evaluator = selfplay_evaluator(cfg, run, model_path, seed)
     prefix = f"gen{generation:04d}-w{worker}-"
     index = len(list(run.shards.glob(prefix + "*.npz")))
     batch: list[SelfPlayRecord] = []
@@ -188,9 +191,30 @@ def self_play_worker(cfg: ZeroConfig, run_root: str, generation: int, worker: in
     timing = play_games(evaluator, cfg, count, seed=seed, on_game=on_game,
                         resign_threshold=threshold)
     timing["evaluations"] = evaluator.positions
+    timing["precision"] = f"{evaluator.backend}/{evaluator.precision}"
     if queue is not None:
         queue.put(("done", timing))
     return {"games": summaries, **timing}
+
+
+def selfplay_evaluator(cfg: ZeroConfig, run: RunFolder, model_path: str,
+                       seed: int) -> NetEvaluator:
+    """The self-play net at ``cfg.selfplay_precision`` (issue "Fast inference": int8 runs
+    the small 9×9 nets ~4× faster at self-play's batches); int8 calibrates on 256 positions of
+    the newest shards, and runs in fp32 where there are none yet."""
+    precision = cfg.selfplay_precision
+    calibration = None
+    if precision == "int8":
+        if shard_paths(run.shards):
+            window = ReplayWindow.load(run.shards, cfg.parallel_games)
+            pick = np.random.default_rng(seed).permutation(len(window))[:256]
+            calibration = window.planes[np.sort(pick)].astype(np.float32)
+        else:
+            precision = "fp32"
+    return NetEvaluator(model_path, symmetry="random", seed=seed, threads=cfg.threads,
+                        backend=cfg.selfplay_backend, precision=precision,
+                        calibration=calibration,
+                        batch_size=cfg.parallel_games * cfg.leaves_per_game)
 
 
 def self_play(cfg: ZeroConfig, run: RunFolder, generation: int, model_path: Path,
@@ -254,6 +278,7 @@ def log_self_play(run: RunFolder, writer, generation: int, games: list[dict],
              "resigned": sum(g["resigned"] for g in games),
              "black_wins": sum(g["winner"] == 1 for g in games),
              "resign_threshold": threshold,
+             "net": timings[0].get("precision", "") if timings else "",
              "playthrough": len(playthrough),
              # played through, and the winner's value fell below this generation's threshold
              "false_resign": sum(g["winner_min"] < threshold for g in playthrough),
