@@ -37,10 +37,11 @@ class PuctAgent:
 
     def __init__(self, evaluator: Evaluator, config: SearchConfig | None = None,
                  limits: ThinkingLimits | None = None, seed: int | None = None,
-                 name: str = "puct"):
+                 name: str = "puct", board_size: int | None = None):
         self.search = Search(evaluator, config, seed=seed)
         self.limits = limits or ThinkingLimits()
         self.name = name
+        self.board_size = board_size  # the only size its networks play; None = any
         self.move_seconds: float | None = None  # a clock's budget for the next move (GTP)
 
     def select_move(self, state: GameState,
@@ -56,6 +57,12 @@ class PuctAgent:
         move = self.search.choose(self.limits.temperature) if root.expanded else state.pass_move
         self.search.advance(move)
         return move
+
+    def warm_up(self) -> None:
+        """One throwaway batch on an empty board (numba compiling, the net's first call), so
+        that no game clock pays for it; the agent's own tree is untouched."""
+        scratch = Search(self.search.evaluator, self.search.config, seed=0)
+        scratch.run(GameState(self.board_size or 9), self.search.config.batch_size)
 
     def budget(self) -> float | None:
         """Seconds for this move: the tighter of the fixed limit and the clock's budget."""

@@ -129,6 +129,7 @@ def test_mixed_values_skip_the_policy():
     assert root.visit_count.sum() == pytest.approx(100)
     assert policy.prior_positions == sum(n.expanded for n in nodes(root))
     assert policy.value_positions == 0
+    assert policy.prior_positions < 101 / 2  # most of the 1 + 100 evaluations skipped it
 
 
 def test_finds_the_capture_with_a_threshold():
