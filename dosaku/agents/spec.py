@@ -24,7 +24,10 @@ The searching kinds (``zero``, ``puct``, ``alphago``) share their options: ``vis
 (none, random, average) of the network evaluations, ``seed``, and every field of
 :class:`~dosaku.search.puct.SearchConfig` by name (``batch_size``, ``c_puct_init``,
 ``resign_threshold``, ``expansion_threshold``, ...); ``batch`` and ``n_thr`` are short for
-``batch_size`` and ``expansion_threshold``. Model files are checked to exist when the spec is
+``batch_size`` and ``expansion_threshold``; ``backend`` (torch, onnxruntime, auto) and
+``precision`` (fp32, bf16, fp16, int8, auto) choose how the net runs (:mod:`dosaku.nets.inference`;
+int8 and auto read the files ``dosaku quantize`` keeps beside the checkpoint). ``zero`` plays
+with ``tidy_pass`` on. Model files are checked to exist when the spec is
 parsed and loaded for each game.
 
 A spec is a value: it is parsed once (errors name the bad part) and built into a fresh agent
@@ -50,7 +53,7 @@ ALIASES = {"batch": "batch_size", "n_thr": "expansion_threshold", "lambda": "mix
 """Short option names of the searching kinds -> their canonical names."""
 
 SEARCH_OPTIONS = {"visits": int, "time": float, "temperature": float, "symmetry": str,
-                  "seed": int}
+                  "seed": int, "backend": str, "precision": str}
 """Options every searching kind takes besides the SearchConfig fields."""
 
 KIND_OPTIONS = {
@@ -200,6 +203,10 @@ def option_problem(kind: str, values: dict[str, typing.Any]) -> str | None:
     """What is wrong with the values of a searching spec beyond their types, or None."""
     if values.get("symmetry", "random") not in ("none", "random", "average"):
         return f"option symmetry={values['symmetry']!r} is not none, random or average"
+    if values.get("backend", "torch") not in ("torch", "onnxruntime", "auto"):
+        return f"option backend={values['backend']!r} is not torch, onnxruntime or auto"
+    if values.get("precision", "fp32") not in ("fp32", "bf16", "fp16", "int8", "auto"):
+        return f"option precision={values['precision']!r} is not fp32, bf16, fp16, int8 or auto"
     for key in ("visits", "rollouts"):
         if key in values and values[key] < 1:
             return f"option {key}={values[key]} must be at least 1"
@@ -247,6 +254,7 @@ def build_searcher(spec: AgentSpec, seed: int | None) -> Agent:
     if spec.kind == "zero":  # AlphaGo Zero's play settings, as zero_agent() has them
         values.setdefault("resign_threshold", -0.95)
         values.setdefault("min_pass_move", size * size // 2)
+        values.setdefault("tidy_pass", True)  # never pass away a game on an unsettled board
     return PuctAgent(evaluator, search_config(values), thinking_limits(values, default_visits),
                      seed=seed, name=spec.kind, board_size=size)
 
@@ -265,9 +273,14 @@ def zero_evaluator(spec: AgentSpec, values: dict[str, typing.Any], seed: int | N
             raise ValueError(f"{spec.text!r}: no built-in model ships; give model=PATH")
     if "model" not in values:
         return RolloutEvaluator(values.get("rollouts", 8), seed=seed or 0), None
-    net = load_model(values["model"])
-    return (NetEvaluator(net, symmetry=values.get("symmetry", "random"), seed=seed),
-            net.config.board_size)
+    net = load_model(values["model"])  # checks the file now, with a clear error
+    evaluator = NetEvaluator(values["model"] if values.get("precision", "fp32") != "fp32"
+                             or values.get("backend", "torch") != "torch" else net,
+                             symmetry=values.get("symmetry", "random"), seed=seed,
+                             backend=values.get("backend", "torch"),
+                             precision=values.get("precision", "fp32"),
+                             batch_size=search_config(values).batch_size)
+    return evaluator, net.config.board_size
 
 
 def alphago_evaluator(spec: AgentSpec, values: dict[str, typing.Any], seed: int | None):

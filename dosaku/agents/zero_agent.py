@@ -30,6 +30,6 @@ def zero_agent(model: str | Path | None = None, size: int = 9, visits: int = 400
     net = load_model(path)
     n = net.config.board_size
     config = SearchConfig(batch_size=batch_size, resign_threshold=resign_threshold,
-                          min_pass_move=n * n // 2)
+                          min_pass_move=n * n // 2, tidy_pass=True)
     return PuctAgent(NetEvaluator(net, symmetry="random", seed=seed), config,
                      ThinkingLimits(visits=visits, seconds=seconds), seed=seed, name="zero")

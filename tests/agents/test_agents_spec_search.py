@@ -96,6 +96,8 @@ def test_rollout_policy_values_are_outcomes(nets):
     ("puct:symmetry=left", "symmetry='left'"),
     ("puct:time=-1", "time=-1.0 must be positive"),
     ("puct:n_thr=-2", "expansion_threshold must not be negative"),
+    ("puct:precision=int4", "precision='int4' is not fp32"),
+    ("puct:backend=tensorrt", "backend='tensorrt' is not torch"),
     ("zero:model=/no/such.safetensors", "model='/no/such.safetensors': no such file"),
     ("alphago:policy=/no/such.safetensors", "policy='/no/such.safetensors': no such file"),
     ("alphago:lambda=1.5", "lambda=1.5 must be in"),
@@ -153,3 +155,14 @@ def test_dosaku_match_between_zero_and_mcts(nets, tmp_path, capsys):
     results = [json.loads(line) for line in (out / "results.jsonl").read_text().splitlines()]
     assert len(results) == 2 and all(r["reason"] in ("score", "resign", "max-moves")
                                      for r in results)
+
+
+def test_zero_spec_chooses_precision_and_backend(nets):
+    """The fast-inference options reach the NetEvaluator; zero passes tidily by default."""
+    agent = build_agent(f"zero:model={nets['dual']},visits=4,precision=bf16")
+    assert agent.search.evaluator.precision == "bf16"
+    assert agent.search.config.tidy_pass
+    onnx = build_agent(f"puct:model={nets['dual']},visits=4,backend=onnxruntime")
+    assert onnx.search.evaluator.backend == "onnxruntime"
+    state = GameState(5)
+    assert state.is_legal(agent.select_move(state)) and state.is_legal(onnx.select_move(state))
