@@ -15,7 +15,8 @@ import runpy
 import sys
 from pathlib import Path
 
-BENCHMARKS = ("rules", "mcts", "nets", "search", "scoring", "zero_strength")
+BENCHMARKS = ("rules", "mcts", "nets", "search", "scoring", "zero_strength", "zero_pipeline",
+              "inference", "search_batch_strength", "alphago_policies")
 
 
 def board_size(text: str) -> int:
@@ -40,15 +41,19 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="dosaku", description=__doc__.split("\n\n")[0])
     commands = parser.add_subparsers(dest="command", required=True)
     gtp = commands.add_parser("gtp", help="speak GTP on stdin/stdout")
-    gtp.add_argument("--size", type=board_size, default=19, help="board size (default 19)")
+    gtp.add_argument("--size", type=board_size, default=None,
+                     help="board size (default: the size the player's network plays, else 19)")
     gtp.add_argument("--komi", type=float, default=7.5)
     gtp.add_argument("--rules", type=rules, default="chinese",
                      help="chinese, tromp-taylor or japanese")
     gtp.add_argument("--seed", type=int, default=None, help="seed of the agent")
     gtp.add_argument("--player", default="mcts:time=1",
-                     help="random, mcts, or any agent spec (mcts:playouts=2000,...)")
-    gtp.add_argument("--playouts", type=int, default=None, help="mcts: playouts per move")
-    gtp.add_argument("--time", type=float, default=None, help="mcts: seconds per move")
+                     help="any agent spec: random, mcts:playouts=2000, zero:model=PATH, "
+                          "puct:..., alphago:policy=PATH,value=PATH,... (dosaku.agents.spec)")
+    gtp.add_argument("--playouts", type=int, default=None,
+                     help="simulations per move (mcts playouts, puct/zero/alphago visits)")
+    gtp.add_argument("--visits", type=int, default=None, help="the same as --playouts")
+    gtp.add_argument("--time", type=float, default=None, help="seconds per move")
     gtp.set_defaults(run=run_gtp)
     play = commands.add_parser("play", help="play a game against the engine in the terminal")
     play.add_argument("--size", type=board_size, default=9, help="board size (default 9)")
@@ -67,6 +72,11 @@ def build_parser() -> argparse.ArgumentParser:
     nets.add_parser(commands)
     from dosaku.cli import zero
     zero.add_parser(commands)
+    from dosaku.cli import quantize
+    quantize.add_parser(commands)  # quantize, export
+    from dosaku.cli import alphago, eval as eval_command
+    alphago.add_parser(commands)
+    eval_command.add_parser(commands)
     bench = commands.add_parser("bench", help="run a benchmark from benchmarks/")
     bench.add_argument("name", choices=BENCHMARKS)
     bench.add_argument("args", nargs=argparse.REMAINDER, help="passed to the benchmark")
@@ -86,12 +96,14 @@ def run_gtp(args: argparse.Namespace) -> int:
     from dosaku.gtp.engine import GtpEngine
 
     try:
-        spec = with_options(args.player, playouts=args.playouts, time=args.time)
+        spec = with_options(args.player, playouts=args.playouts, visits=args.visits,
+                            time=args.time)
         agent = build_agent(spec, seed=args.seed)
     except ValueError as e:
         print(f"dosaku gtp: {e}", file=sys.stderr)
         return 2
-    engine = GtpEngine(agent, args.size, args.komi, args.rules)
+    size = args.size or getattr(agent, "board_size", None) or 19
+    engine = GtpEngine(agent, size, args.komi, args.rules)
     if hasattr(sys.stdin, "reconfigure"):  # garbage bytes must not end the engine
         sys.stdin.reconfigure(errors="replace")
     try:

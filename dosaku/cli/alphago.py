@@ -1,0 +1,55 @@
+"""``dosaku alphago sl`` and ``dosaku alphago rollout``: AlphaGo's supervised stages, each a
+resumable run folder (kill it, run the same command, it continues)."""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+from pathlib import Path
+
+STAGES = {"sl": ("SLConfig", "SL policy network on expert moves (resumable)"),
+          "rollout": ("RolloutConfig", "linear softmax rollout policy on expert moves "
+                                       "(resumable)")}
+
+
+def add_parser(commands) -> None:
+    """Register ``alphago sl`` and ``alphago rollout`` on ``commands`` (argparse subparsers)."""
+    from dosaku.train.alphago import config
+
+    alphago = commands.add_parser("alphago", help="AlphaGo (2016): supervised policy stages")
+    stages = alphago.add_subparsers(dest="alphago_command", required=True)
+    for name, (kind, help_text) in STAGES.items():
+        stage = stages.add_parser(name, help=help_text)
+        stage.add_argument("--config", type=Path, default=None,
+                           help="TOML preset (configs/alphago_*.toml)")
+        stage.add_argument("--run-dir", type=Path, required=True, help="the run folder")
+        add_field_flags(stage, getattr(config, kind))
+        stage.set_defaults(run=run_stage, stage=name)
+
+
+def add_field_flags(parser: argparse.ArgumentParser, kind) -> None:
+    """One ``--field-name`` flag per config field (``--games`` takes several files)."""
+    for f in dataclasses.fields(kind):
+        flag = f"--{f.name.replace('_', '-')}"
+        if f.name == "games":
+            parser.add_argument(flag, dest=f.name, nargs="+", default=None,
+                                help="SGF files (default: ../shared/data/games/*.sgf.gz)")
+            continue
+        convert = {"int": int, "float": float, "str": str}.get(f.type, str)
+        parser.add_argument(flag, dest=f.name, type=convert, default=None,
+                            help=argparse.SUPPRESS)
+
+
+def run_stage(args: argparse.Namespace) -> int:
+    from dosaku.train.alphago import config
+
+    kind = getattr(config, STAGES[args.stage][0])
+    overrides = {f.name: getattr(args, f.name) for f in dataclasses.fields(kind)}
+    cfg = config.load_config(kind, args.config, **overrides)
+    if args.stage == "sl":
+        from dosaku.train.alphago.sl import run_sl as train
+    else:
+        from dosaku.train.alphago.rollout import run_rollout as train
+    print(json.dumps(train(cfg, args.run_dir)))
+    return 0

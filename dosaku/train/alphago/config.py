@@ -1,0 +1,152 @@
+"""SLConfig and RolloutConfig: the two supervised AlphaGo runs, typed, a default and a docstring
+for every field.
+
+Presets live in ``configs/alphago_*.toml`` (flat keys, the field names below); CLI flags
+override them. The resolved config is written to ``RUN/config.json`` and into every
+checkpoint's provenance; a re-run into the same folder with a different config refuses to mix
+the two (:func:`dosaku.train.alphago.run_folder.RunFolder.prepare`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+DEFAULT_GAMES = ("../shared/data/games/tom-9d-2003-2011.sgf.gz",
+                 "../shared/data/games/tygem-9d-2016-06-07.sgf.gz")
+
+
+@dataclass(frozen=True)
+class DataConfig:
+    """Where the expert games are, how they are split, and how positions are streamed.
+
+    Shared by both stages (each config below has these fields too, by inheritance), so the
+    rollout policy and the SL net hold out the same games.
+    """
+
+    games: tuple[str, ...] = DEFAULT_GAMES
+    """SGF files, one game per line (``.sgf.gz``) or collections; relative paths are taken
+    from the working directory."""
+    holdout_per_mille: int = 10
+    """Games held out for validation, per thousand, chosen by a hash of (file name, game
+    index): whole games, the same ones in every run and both stages."""
+    validation_games: int = 100
+    """Held-out games whose every position is scored during training (the final report can
+    use more: ``dosaku eval policy --held-out``)."""
+    workers: int = 1
+    """Processes that parse, replay and encode games; the trainer only does arithmetic."""
+    game_buffer: int = 500
+    """Games shuffled in memory before their positions are drawn (the files are in date
+    order; this breaks up runs of one server, year and player)."""
+    position_buffer: int = 4096
+    """Positions shuffled per worker before batching (one game's positions are correlated)."""
+    positions_per_game: int = 16
+    """Positions drawn (without replacement) from each game per pass over the data."""
+    min_move: int = 0
+    """Positions before this move number are not drawn (0: every move, as in the paper)."""
+    seed: int = 0
+    """Seeds the split-independent randomness: initialisation, shuffles, symmetries."""
+
+
+@dataclass(frozen=True)
+class SLConfig(DataConfig):
+    """The SL policy network run (Silver et al. 2016, Methods "Supervised learning of policy
+    networks"): cross-entropy between the net's move distribution and the expert's move, on
+    ``alphago48`` planes, a random one of the 8 symmetries per position."""
+
+    model: str = "alphago_policy"
+    """A registered model name (``dosaku nets list``) with a policy head."""
+    blocks: int = 6
+    """Weight layers of the net (13 in the paper: one 5x5, eleven 3x3, the 1x1 head)."""
+    channels: int = 64
+    """Filters per layer (k = 192 in the paper; 128 on a few CPU hours is the ceiling)."""
+    encoder: str = "alphago48"
+    """Input planes (``alphago48``: Extended Data Table 2 without the player colour)."""
+    batch_size: int = 64
+    """Positions per step (16 in the paper, with 50 GPUs)."""
+    steps: int = 20000
+    """Optimizer steps of the run; a re-run continues up to this number."""
+    optimizer: str = "adam"
+    """``adam`` (fast start on a CPU budget) or ``sgd`` (the paper: plain SGD, α = 0.003)."""
+    learning_rate: float = 1e-3
+    """Initial step size."""
+    lr_halve_every: int = 0
+    """Halve the learning rate every this-many steps (the paper: every 80M steps); 0 never."""
+    momentum: float = 0.9
+    """SGD momentum (ignored by adam)."""
+    weight_decay: float = 1e-4
+    """L2 penalty on the weights."""
+    checkpoint_every: int = 500
+    """Steps between checkpoints (model + optimizer, atomic)."""
+    validate_every: int = 1000
+    """Steps between validations on the held-out games."""
+    keep_checkpoints: int = 2
+    """Checkpoints kept on disk (older ones are deleted after a newer one is written)."""
+    threads: int = 1
+    """torch threads of the trainer (one per free core: more oversubscribes)."""
+
+
+@dataclass(frozen=True)
+class RolloutConfig(DataConfig):
+    """The rollout policy run (Silver et al. 2016, Methods "Rollout policy"): a linear softmax
+    over the candidate moves' sparse pattern features, trained by SGD on cross-entropy with
+    the expert's move."""
+
+    response_bits: int = 15
+    """log2 of the response-pattern buckets (RolloutLayout)."""
+    pattern_bits: int = 16
+    """log2 of the 3x3-pattern buckets (RolloutLayout)."""
+    batch_size: int = 256
+    """Positions per logged step (the update itself is per position: plain SGD)."""
+    steps: int = 8000
+    """Steps of ``batch_size`` positions; a re-run continues up to this number."""
+    learning_rate: float = 0.05
+    """SGD step size per position."""
+    lr_halve_every: int = 0
+    """Halve the learning rate every this-many steps; 0 never."""
+    l2: float = 1e-6
+    """L2 shrinkage applied to a weight each time it is updated."""
+    checkpoint_every: int = 500
+    """Steps between checkpoints (the weight file, atomic)."""
+    validate_every: int = 1000
+    """Steps between validations on the held-out games."""
+    keep_checkpoints: int = 2
+    """Checkpoints kept on disk."""
+
+
+Config = TypeVar("Config", SLConfig, RolloutConfig)
+
+
+def load_config(kind: type[Config], path: str | Path | None = None,
+                **overrides: Any) -> Config:
+    """``kind`` from a TOML preset (flat keys) plus overrides (None values ignored).
+
+    Raises ValueError naming unknown keys.
+    """
+    values: dict[str, Any] = {}
+    if path is not None:
+        with open(path, "rb") as f:
+            values.update(tomllib.load(f))
+    values.update({k: v for k, v in overrides.items() if v is not None})
+    known = {f.name for f in dataclasses.fields(kind)}
+    unknown = sorted(set(values) - known)
+    if unknown:
+        raise ValueError(f"unknown {kind.__name__} field(s) {', '.join(unknown)}"
+                         + (f" in {path}" if path else ""))
+    if "games" in values:
+        values["games"] = tuple(values["games"])
+    return kind(**values)
+
+
+def to_json(cfg: DataConfig) -> str:
+    return json.dumps(dataclasses.asdict(cfg), indent=2, sort_keys=True)
+
+
+def from_json(kind: type[Config], text: str) -> Config:
+    values = json.loads(text)
+    values["games"] = tuple(values.get("games", DEFAULT_GAMES))
+    return kind(**values)
