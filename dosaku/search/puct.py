@@ -71,6 +71,11 @@ class SearchConfig:
     its own eyes. Self-play then never ends a game by passing while behind on an unsettled
     board, so its results (and the value targets) are the results of finished games: without
     it the first 9x9 runs learned to pass as White at move 40 and lose 119 of 128 games."""
+    forced_playouts: float = 0.0
+    """KataGo's forced playouts (Wu 2019, "Policy target pruning"): at the root, a child with
+    fewer than sqrt(k · P(c) · N) visits is chosen before PUCT, so noise-boosted moves get
+    looked at; :meth:`Search.pruned_visit_distribution` takes those visits back out of the
+    policy target. k (2 in KataGo); 0 = off, as in play."""
     expansion_threshold: int = 0
     """AlphaGo's n_thr: a leaf is evaluated for its value only (no priors) on its first n_thr
     visits and expanded on the next; 0 = expand on the first visit (AlphaGo Zero)."""
@@ -182,8 +187,13 @@ class Search:
 
     # -- one batch of simulations ----------------------------------------------------------------
     def select(self, node: Node) -> int:
-        """argmax of Q + U over the node's edges (AlphaZero's PUCT with FPU)."""
+        """argmax of Q + U over the node's edges (AlphaZero's PUCT with FPU); at the root,
+        first any child short of its forced playouts."""
         cfg = self.config
+        if cfg.forced_playouts > 0 and node is self.root:
+            forced = forced_child(node.prior, node.visit_count, node.n, cfg.forced_playouts)
+            if forced >= 0:
+                return forced
         return puct_select(node.prior, node.visit_count, node.value_sum, node.q(), node.n,
                            cfg.c_puct_init, cfg.c_puct_base, cfg.fpu_reduction)
 
@@ -316,6 +326,25 @@ class Search:
         pi[root.moves] = root.visit_count
         return pi / max(pi.sum(), 1.0)
 
+    def pruned_visit_distribution(self) -> np.ndarray:
+        """The policy target with forced playouts taken back (KataGo, "Policy target
+        pruning"): every child but the most visited loses up to its sqrt(k · P · N) forced
+        visits, as long as its PUCT score stays below the best child's, so only the visits PUCT
+        itself wanted remain; a child left with one visit is dropped. Equal to
+        :meth:`visit_distribution` when forced playouts are off."""
+        pi = np.zeros(self.root.state.size ** 2 + 1)
+        pi[self.root.moves] = self.pruned_visit_counts()
+        return pi / max(pi.sum(), 1.0)
+
+    def pruned_visit_counts(self) -> np.ndarray:
+        """The root's visit counts (aligned with ``root.moves``) after policy target pruning."""
+        root, cfg = self.root, self.config
+        counts = root.visit_count.copy()
+        if cfg.forced_playouts > 0 and counts.sum() > 0:
+            prune_forced(counts, root.prior, root.value_sum, root.n, cfg.forced_playouts,
+                         cfg.c_puct_init, cfg.c_puct_base)
+        return counts
+
     def choose(self, temperature: float = 0.0) -> int:
         """The move to play: most visited (temperature 0) or sampled ∝ N^(1/T)."""
         root = self.root
@@ -352,6 +381,38 @@ def puct_select(prior, visit_count, value_sum, parent_q, parent_n, c_init, c_bas
         if score > best:
             best, best_i = score, i
     return best_i
+
+
+@njit(cache=True)
+def forced_child(prior, visit_count, parent_n, k):
+    """The root child furthest below its forced playouts sqrt(k · P · N), or -1 if none."""
+    best, best_i = 0.0, -1
+    for i in range(prior.shape[0]):
+        short = math.sqrt(k * prior[i] * parent_n) - visit_count[i]
+        if short > best:
+            best, best_i = short, i
+    return best_i
+
+
+@njit(cache=True)
+def prune_forced(counts, prior, value_sum, parent_n, k, c_init, c_base):
+    """In place: take the forced playouts back out of ``counts`` (see
+    :meth:`Search.pruned_visit_distribution`)."""
+    c = math.log((1.0 + parent_n + c_base) / c_base) + c_init
+    scale = c * math.sqrt(max(parent_n, 1.0))
+    b = int(np.argmax(counts))
+    best_score = value_sum[b] / counts[b] + scale * prior[b] / (1.0 + counts[b])
+    for i in range(counts.shape[0]):
+        n = counts[i]
+        if i == b or n <= 0:
+            continue
+        q = value_sum[i] / n
+        gap = best_score - q
+        # the fewest visits m keeping q + scale·P/(1+m) below the best child's score
+        least = n if gap <= 0 else max(scale * prior[i] / gap - 1.0, 0.0)
+        m = max(math.ceil(least), n - math.floor(math.sqrt(k * prior[i] * parent_n)))
+        m = min(m, n)
+        counts[i] = 0.0 if m <= 1 else m
 
 
 def pass_is_tidy(state: GameState, moves: np.ndarray) -> bool:

@@ -88,3 +88,16 @@ def test_resume_may_change_runtime_fields_only(tmp_path):
     with pytest.raises(ValueError, match="different config"):
         run_zero(load_config(ROOT / "configs" / "zero_tiny.toml", **{**base, "generations": 3},
                              visits=9), tmp_path)
+
+
+def test_policy_target_pruning_in_self_play():
+    out = []
+    cfg = dataclasses.replace(TINY, forced_playouts=2.0, visits=16, noise_fraction=0.25)
+    play_games(UniformEvaluator(), cfg, 2, 0, out.append)
+    assert all(r.pruned > 0 for r in out)  # forced visits were taken back out
+    for r in out:
+        assert np.allclose(r.policy.sum(axis=1), 1.0, atol=1e-5)
+    plain = []
+    play_games(UniformEvaluator(), dataclasses.replace(cfg, forced_playouts=0.0), 2, 0,
+               plain.append)
+    assert all(r.pruned == 0 for r in plain)

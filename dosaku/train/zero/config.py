@@ -47,6 +47,9 @@ class ZeroConfig:
     unless drawn for a full search; only full searches become policy targets."""
     full_search_fraction: float = 0.25
     """Probability of a full search when fast_visits > 0."""
+    forced_playouts: float = 0.0
+    """KataGo's forced playouts with policy target pruning on full searches (k; 2 in KataGo,
+    0 = off): noise-boosted root moves get sqrt(k·P·N) visits, and the target drops them."""
     temperature_moves: int = 8
     """Moves (per game) chosen ∝ visit count (T = 1); later moves take the most visited."""
     dirichlet_alpha: float = 0.0

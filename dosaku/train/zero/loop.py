@@ -178,7 +178,8 @@ def self_play_worker(cfg: ZeroConfig, run_root: str, generation: int, worker: in
         summary = {"moves": len(record.moves), "resigned": record.resigned,
                    "winner": record.winner, "playthrough": record.playthrough,
                    "would_resign": record.would_resign,
-                   "winner_min": record.winner_min_value, "positions": len(record.value)}
+                   "winner_min": record.winner_min_value, "positions": len(record.value),
+                   "pruned": record.pruned}
         if len(batch) >= cfg.parallel_games or played == count:
             write_shard(run.shards / f"{prefix}{index:04d}.npz", batch)
             index += 1
@@ -279,6 +280,7 @@ def log_self_play(run: RunFolder, writer, generation: int, games: list[dict],
              "black_wins": sum(g["winner"] == 1 for g in games),
              "resign_threshold": threshold,
              "net": timings[0].get("precision", "") if timings else "",
+             "target_pruned": float(np.mean([g.get("pruned", 0.0) for g in games] or [0.0])),
              "playthrough": len(playthrough),
              # played through, and the winner's value fell below this generation's threshold
              "false_resign": sum(g["winner_min"] < threshold for g in playthrough),

@@ -54,6 +54,8 @@ class SelfPlayRecord:
     """Resignation was disabled in this game."""
     would_resign: int = 0
     """In a playthrough game, the first side whose value fell below the threshold (0: none)."""
+    pruned: float = 0.0
+    """Mean fraction of the recorded searches' visits that policy target pruning removed."""
     winner_min_value: float = 1.0
     """The lowest root value the winner saw before its moves: a played-through game where it
     is below the threshold would have been resigned by the winner (a false positive)."""
@@ -74,6 +76,7 @@ class SelfPlayGame:
     planes: list[np.ndarray] = field(default_factory=list)
     policies: list[np.ndarray] = field(default_factory=list)
     colors: list[int] = field(default_factory=list)
+    pruned: list[float] = field(default_factory=list)
     would_resign: int = 0
     min_value: dict[int, float] = field(default_factory=lambda: {BLACK: 1.0, WHITE: 1.0})
     result: SelfPlayRecord | None = None
@@ -109,7 +112,12 @@ class SelfPlayGame:
             self.would_resign = self.would_resign or self.state.to_play
         if self.full:
             self.planes.append(encoder.encode(self.state))
-            self.policies.append(self.search.visit_distribution().astype(np.float32))
+            root = self.search.root
+            counts = self.search.pruned_visit_counts()
+            self.pruned.append(1.0 - counts.sum() / max(root.visit_count.sum(), 1.0))
+            target = np.zeros(self.state.size ** 2 + 1, dtype=np.float32)
+            target[root.moves] = counts / max(counts.sum(), 1.0)
+            self.policies.append(target)
             self.colors.append(self.state.to_play)
         hot = self.state.move_number < self.cfg.temperature_moves
         move = self.search.choose(1.0 if hot else 0.0)
@@ -133,7 +141,8 @@ class SelfPlayGame:
             value=np.where(colors == winner, 1, -1).astype(np.int8),
             moves=list(self.state.moves), winner=winner, score=score,
             resigned=bool(resigner), playthrough=self.playthrough,
-            would_resign=self.would_resign, winner_min_value=self.min_value[winner])
+            would_resign=self.would_resign, winner_min_value=self.min_value[winner],
+            pruned=float(np.mean(self.pruned)) if self.pruned else 0.0)
 
 
 def search_config(cfg: ZeroConfig, noise: float) -> SearchConfig:
@@ -141,7 +150,8 @@ def search_config(cfg: ZeroConfig, noise: float) -> SearchConfig:
     return SearchConfig(batch_size=cfg.leaves_per_game, noise_fraction=noise,
                         dirichlet_alpha=cfg.dirichlet_alpha or None,
                         resign_threshold=cfg.resign_threshold, min_pass_move=min_pass,
-                        tidy_pass=cfg.tidy_pass)
+                        tidy_pass=cfg.tidy_pass,
+                        forced_playouts=cfg.forced_playouts if noise > 0 else 0.0)
 
 
 def new_game(cfg: ZeroConfig, rng: np.random.Generator,
