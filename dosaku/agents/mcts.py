@@ -27,6 +27,7 @@ The search is :mod:`dosaku.search.uct`; this module decides what to do with it:
 from __future__ import annotations
 
 import dataclasses
+import math
 import os
 import time
 from dataclasses import dataclass, field
@@ -131,6 +132,7 @@ class MctsAgent:
         self.root: tuple | None = None  # (game identity, moves, to_play) of the tree's root
         self.scratch: Scratch | None = None
         self.last: SearchResult | None = None
+        self.move_seconds: float | None = None  # a game clock's budget for the next move (GTP)
 
     # -- the search ----------------------------------------------------------------------------
     def capacity(self, size: int) -> int:
@@ -188,28 +190,37 @@ class MctsAgent:
         ownership = np.zeros(n * n)
         totals = np.zeros(2)
         budget = self.config.playouts if playouts is None else playouts
-        timed = playouts is None and self.config.time > 0
+        limit = self.time_limit() if playouts is None else None
+        cap = None if playouts is None and self.config.time > 0 else budget  # time mode: none
         while True:
             done = int(totals[1])
-            if not timed and done >= budget:
+            if cap is not None and done >= cap:
                 break
-            batch = self.config.batch if timed else min(self.config.batch, budget - done)
+            batch = self.config.batch if cap is None else min(self.config.batch, cap - done)
             simulate(tree, state.stones, state.chain, state.ckey, state.nbr, state.diag,
                      state.zkeys, self.table, params, n, state.to_play, ko, min(state.passes, 1),
                      last, self.rng, sc, ownership, totals, batch)
             elapsed = time.perf_counter() - start
-            if timed and elapsed >= self.config.time:
+            if limit is not None and elapsed >= limit:
                 break
-            if timed and elapsed < self.config.time / 4:
+            if limit is not None and elapsed < limit / 4:
                 continue  # too early to trust the rate that predicts the simulations left
-            left = (budget - totals[1] if not timed
-                    else totals[1] / elapsed * (self.config.time - elapsed))
+            left = cap - totals[1] if cap is not None else math.inf
+            if limit is not None:
+                left = min(left, totals[1] / elapsed * (limit - elapsed))
             if self.config.early_stop and self.decided(tree, left):
                 break
         simulations = max(int(totals[1]), 1)
         self.last = self.root_result(tree, ownership / simulations, totals[0] / simulations,
                                      int(totals[1]), time.perf_counter() - start)
         return self.last
+
+    def time_limit(self) -> float | None:
+        """Seconds for this move: the tighter of ``time`` and the game clock's budget
+        (``move_seconds``, set by the GTP engine from time_settings/time_left); None: none."""
+        limits = [s for s in (self.config.time if self.config.time > 0 else None,
+                              self.move_seconds) if s is not None]
+        return min(limits) if limits else None
 
     def block_illegal(self, tree: Tree, state: GameState) -> None:
         """Block the root children superko forbids (the tree itself knows only simple ko)."""
