@@ -15,6 +15,9 @@ Grammar: ``KIND`` or ``KIND:OPTIONS``.
   (Silver et al. 2016): SL policy net priors, leaf value (1-λ)·v + λ·z with v from the value
   net and z from playouts of the fast rollout policy (``rollout=default``, or no ``rollout``:
   light random playouts, until a trained rollout policy ships), expansion after n_thr visits.
+  ``model_dir=DIR`` (or ``dosaku gtp --model-dir DIR``) fills in the files the spec does not
+  name from ``DIR/policy.safetensors``, ``DIR/value.safetensors`` and
+  ``DIR/rollout.safetensors`` (each where it exists; see :data:`MODEL_DIR_FILES`).
 - ``gtp:COMMAND LINE``: an external engine, e.g.
   ``gtp:/usr/games/gnugo --mode gtp --level 10 --chinese-rules``; the rest of the string is
   split like a shell command line (no shell runs it).
@@ -60,9 +63,14 @@ KIND_OPTIONS = {
     "zero": {"model": Path},
     "puct": {"model": Path, "rollouts": int},
     "alphago": {"policy": Path, "value": Path, "rollout": str, "mixing": float,
-                "rollouts": int},
+                "rollouts": int, "model_dir": str},
 }
 """Options of one searching kind: model files and evaluator settings."""
+
+MODEL_DIR_FILES = {"policy": "policy.safetensors", "value": "value.safetensors",
+                   "rollout": "rollout.safetensors"}
+"""The files an alphago ``model_dir`` may hold, by option: the prior policy (the SL net, as in
+the paper, or the RL net), the value net, the rollout policy's weights."""
 
 ALPHAGO_DEFAULTS = {"c_puct_init": 5.0, "mixing": 0.5, "rollouts": 1}
 """AlphaGo's published settings (Silver et al. 2016, Methods: c_puct = 5, λ = 0.5, one
@@ -189,6 +197,11 @@ def search_options(spec: AgentSpec) -> dict[str, typing.Any]:
             values[key] = convert(written, value, known[key])
         except ValueError as e:
             raise ValueError(f"{spec.text!r}: {e}") from None
+    if "model_dir" in values:
+        try:
+            values = {**model_dir_files(values.pop("model_dir")), **values}
+        except ValueError as e:
+            raise ValueError(f"{spec.text!r}: {e}") from None
     problem = option_problem(spec.kind, values)
     if problem:
         raise ValueError(f"{spec.text!r}: {problem}")
@@ -197,6 +210,32 @@ def search_options(spec: AgentSpec) -> dict[str, typing.Any]:
     except (TypeError, ValueError) as e:
         raise ValueError(f"{spec.text!r}: {e}") from None
     return values
+
+
+def model_dir_files(directory: str) -> dict[str, typing.Any]:
+    """The :data:`MODEL_DIR_FILES` found in ``directory`` as alphago options (``policy`` and
+    ``value`` as Paths, ``rollout`` as a string). ValueError if it is not a directory or holds
+    none of them."""
+    root = Path(directory)
+    if not root.is_dir():
+        raise ValueError(f"option model_dir={directory!r}: no such directory")
+    found = {key: root / name for key, name in MODEL_DIR_FILES.items()
+             if (root / name).is_file()}
+    if not found:
+        raise ValueError(f"option model_dir={directory!r} holds none of "
+                         f"{', '.join(MODEL_DIR_FILES.values())}")
+    if "rollout" in found:
+        found["rollout"] = str(found["rollout"])
+    return found
+
+
+def with_model_dir(text: str, directory: str | Path) -> str:
+    """``text`` (an alphago spec) with ``model_dir=directory`` added (``dosaku gtp
+    --model-dir``); ValueError for another kind of player."""
+    kind, _, rest = text.strip().partition(":")  # parsed with the directory's files below
+    if kind.strip().lower() != "alphago":
+        raise ValueError(f"--model-dir applies to alphago players, not {kind.strip()}")
+    return f"alphago:{rest + ',' if rest.strip() else ''}model_dir={directory}"
 
 
 def option_problem(kind: str, values: dict[str, typing.Any]) -> str | None:

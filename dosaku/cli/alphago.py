@@ -1,5 +1,5 @@
-"""``dosaku alphago sl`` and ``dosaku alphago rollout``: AlphaGo's supervised stages, each a
-resumable run folder (kill it, run the same command, it continues)."""
+"""``dosaku alphago sl|rollout|rl|value``: AlphaGo's training stages (Silver et al. 2016), each
+a resumable run folder (kill it, run the same command, it continues)."""
 
 from __future__ import annotations
 
@@ -10,14 +10,18 @@ from pathlib import Path
 
 STAGES = {"sl": ("SLConfig", "SL policy network on expert moves (resumable)"),
           "rollout": ("RolloutConfig", "linear softmax rollout policy on expert moves "
-                                       "(resumable)")}
+                                       "(resumable)"),
+          "rl": ("RLConfig", "RL policy network: policy-gradient self-play against a pool "
+                             "of earlier snapshots (resumable)"),
+          "value": ("ValueConfig", "value network on one position per self-play game "
+                                   "(or every position of expert games; resumable)")}
 
 
 def add_parser(commands) -> None:
-    """Register ``alphago sl`` and ``alphago rollout`` on ``commands`` (argparse subparsers)."""
+    """Register the ``alphago`` stages on ``commands`` (argparse subparsers)."""
     from dosaku.train.alphago import config
 
-    alphago = commands.add_parser("alphago", help="AlphaGo (2016): supervised policy stages")
+    alphago = commands.add_parser("alphago", help="AlphaGo (2016): training stages")
     stages = alphago.add_subparsers(dest="alphago_command", required=True)
     for name, (kind, help_text) in STAGES.items():
         stage = stages.add_parser(name, help=help_text)
@@ -49,7 +53,11 @@ def run_stage(args: argparse.Namespace) -> int:
     cfg = config.load_config(kind, args.config, **overrides)
     if args.stage == "sl":
         from dosaku.train.alphago.sl import run_sl as train
-    else:
+    elif args.stage == "rollout":
         from dosaku.train.alphago.rollout import run_rollout as train
+    elif args.stage == "rl":
+        from dosaku.train.alphago.rl import run_rl as train
+    else:
+        from dosaku.train.alphago.value import run_value as train
     print(json.dumps(train(cfg, args.run_dir)))
     return 0

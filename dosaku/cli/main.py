@@ -54,6 +54,8 @@ def build_parser() -> argparse.ArgumentParser:
                      help="simulations per move (mcts playouts, puct/zero/alphago visits)")
     gtp.add_argument("--visits", type=int, default=None, help="the same as --playouts")
     gtp.add_argument("--time", type=float, default=None, help="seconds per move")
+    gtp.add_argument("--model-dir", type=Path, default=None,
+                     help="alphago players: take policy/value/rollout.safetensors from DIR")
     gtp.set_defaults(run=run_gtp)
     play = commands.add_parser("play", help="play a game against the engine in the terminal")
     play.add_argument("--size", type=board_size, default=9, help="board size (default 9)")
@@ -92,11 +94,14 @@ def main(argv: list[str] | None = None) -> int:
 
 def run_gtp(args: argparse.Namespace) -> int:
     """Answer GTP on stdin/stdout with ``--player`` until ``quit`` or end of input."""
-    from dosaku.agents.spec import build_agent, with_options
+    from dosaku.agents.spec import build_agent, with_model_dir, with_options
     from dosaku.gtp.engine import GtpEngine
 
     try:
-        spec = with_options(args.player, playouts=args.playouts, visits=args.visits,
+        player = args.player
+        if args.model_dir is not None:
+            player = with_model_dir(player, args.model_dir)
+        spec = with_options(player, playouts=args.playouts, visits=args.visits,
                             time=args.time)
         agent = build_agent(spec, seed=args.seed)
     except ValueError as e:

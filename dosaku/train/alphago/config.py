@@ -1,5 +1,5 @@
-"""SLConfig and RolloutConfig: the two supervised AlphaGo runs, typed, a default and a docstring
-for every field.
+"""SLConfig, RolloutConfig, RLConfig and ValueConfig: the four AlphaGo training runs, typed, a
+default and a docstring for every field.
 
 Presets live in ``configs/alphago_*.toml`` (flat keys, the field names below); CLI flags
 override them. The resolved config is written to ``RUN/config.json`` and into every
@@ -118,7 +118,120 @@ class RolloutConfig(DataConfig):
     """Checkpoints kept on disk."""
 
 
-Config = TypeVar("Config", SLConfig, RolloutConfig)
+@dataclass(frozen=True)
+class SelfPlayConfig:
+    """How the sampled games of the RL and value stages are played
+    (:mod:`dosaku.train.alphago.selfplay`): the board is the policy nets' (19x19 for the SL
+    net), the rules Chinese (area scoring), komi 7.5."""
+
+    sl_model: str = "training/alphago-sl-small/model.safetensors"
+    """The SL policy net (``dosaku alphago sl``'s ``model.safetensors``)."""
+    komi: float = 7.5
+    """Komi of the self-play games."""
+    max_moves: int = 400
+    """Moves after which a game is stopped and scored by the cleanup playouts (a cap on CPU
+    time: a sampled 19x19 game that never passes would run to ~600 moves)."""
+    min_pass_move: int = 200
+    """The policy may pass only from this move on (or when nothing else is left)."""
+    cleanup_playouts: int = 9
+    """Light random playouts from a finished (or capped) game; the majority's Tromp-Taylor
+    result is the game's (dead stones are captured by the playouts)."""
+    temperature: float = 1.0
+    """Moves are sampled ∝ π^(1/T) (1: the paper's sampling)."""
+    threads: int = 1
+    """torch threads (one per free core: more oversubscribes)."""
+    seed: int = 0
+    """Seeds initialisation, opponents, move sampling (re-seeded per step on resume)."""
+
+
+@dataclass(frozen=True)
+class RLConfig(SelfPlayConfig):
+    """The RL policy network run (Silver et al. 2016, Methods "Reinforcement learning of
+    policy networks"): REINFORCE on games against earlier snapshots of itself."""
+
+    games_per_step: int = 16
+    """Games per update (n = 128 in the paper); the learner is Black in half of them."""
+    steps: int = 10000
+    """Updates (iterations) of the run (10,000 in the paper); a re-run continues up to it."""
+    optimizer: str = "sgd"
+    """``sgd`` (the paper's) or ``adam``."""
+    learning_rate: float = 1e-3
+    """α of Δρ = α/n Σ_i Σ_t ∇ log p_ρ(a_t|s_t) (z_t − b) (the paper: 0.001)."""
+    baseline: str = "none"
+    """b(s_t): ``none`` (b = 0, the paper's main run) or ``mean`` (the batch's mean outcome
+    for the learner, a constant per update: less variance, the same expected gradient)."""
+    pool_every: int = 500
+    """A snapshot of the learner joins the opponent pool every this-many steps (500)."""
+    eval_games: int = 20
+    """Sampled games against the SL net at each evaluation (the paper: 80% won)."""
+    eval_every: int = 0
+    """Steps between evaluations against the SL net; 0: only at the end of the run."""
+    forward_batch: int = 256
+    """Positions per forward/backward chunk of the update (memory, not the gradient)."""
+    checkpoint_every: int = 1
+    """Steps between checkpoints (a step is minutes of self-play on a CPU)."""
+    keep_checkpoints: int = 2
+    """Checkpoints kept on disk (the pool's snapshots are kept apart)."""
+
+
+@dataclass(frozen=True)
+class ValueConfig(SelfPlayConfig, DataConfig):
+    """The value network run (Silver et al. 2016, Methods "Reinforcement learning of value
+    networks"): v_θ(s) regressed by MSE on the outcome z, on ``alphago49`` planes.
+
+    ``source = "selfplay"``: the paper's data, one position per self-play game: the SL policy
+    plays moves 1..U−1, move U is uniformly random, the RL policy plays on to the end; the
+    position after move U is kept with the final outcome. ``source = "human"``: every
+    position of ``human_games`` expert games with the game's result (the paper's
+    overfitting control: successive positions are strongly correlated)."""
+
+    source: str = "selfplay"
+    """``selfplay`` (one position per game) or ``human`` (every position of expert games)."""
+    rl_model: str = "training/alphago-rl/model.safetensors"
+    """The RL policy net that plays from move U+1 on."""
+    selfplay_games: int = 20000
+    """Self-play games (= positions) to generate (30M in the paper)."""
+    shard_games: int = 32
+    """Games played at once and written as one data shard (the unit of resume)."""
+    max_u: int = 300
+    """U is uniform in 1..max_u (450 in the paper; kept under ``max_moves``)."""
+    test_per_mille: int = 100
+    """Self-play games held out for the test MSE, per thousand (by game number)."""
+    human_games: int = 200
+    """Training games (not held out) whose positions make the ``human`` data set."""
+    test_games: int = 50
+    """Held-out expert games whose positions make the ``human`` test set."""
+    model: str = "alphago_value"
+    """A registered model name with a value head."""
+    blocks: int = 6
+    """Weight layers of the trunk (the paper: 13 + the value head's)."""
+    channels: int = 64
+    """Filters per layer (192 in the paper)."""
+    encoder: str = "alphago49"
+    """Input planes: ``alphago48`` plus the player's colour."""
+    batch_size: int = 64
+    """Positions per step (32 in the paper)."""
+    steps: int = 2000
+    """Optimizer steps; a re-run continues up to this number."""
+    optimizer: str = "adam"
+    """``adam`` or ``sgd`` (the paper: SGD, α = 0.003)."""
+    learning_rate: float = 1e-3
+    """Initial step size."""
+    lr_halve_every: int = 0
+    """Halve the learning rate every this-many steps; 0 never."""
+    momentum: float = 0.9
+    """SGD momentum (ignored by adam)."""
+    weight_decay: float = 1e-4
+    """L2 penalty on the weights."""
+    checkpoint_every: int = 500
+    """Steps between checkpoints (model + optimizer, atomic)."""
+    validate_every: int = 500
+    """Steps between train/test MSE measurements."""
+    keep_checkpoints: int = 2
+    """Checkpoints kept on disk."""
+
+
+Config = TypeVar("Config", SLConfig, RolloutConfig, RLConfig, ValueConfig)
 
 
 def load_config(kind: type[Config], path: str | Path | None = None,
@@ -142,11 +255,12 @@ def load_config(kind: type[Config], path: str | Path | None = None,
     return kind(**values)
 
 
-def to_json(cfg: DataConfig) -> str:
+def to_json(cfg: DataConfig | SelfPlayConfig) -> str:
     return json.dumps(dataclasses.asdict(cfg), indent=2, sort_keys=True)
 
 
 def from_json(kind: type[Config], text: str) -> Config:
     values = json.loads(text)
-    values["games"] = tuple(values.get("games", DEFAULT_GAMES))
+    if issubclass(kind, DataConfig):
+        values["games"] = tuple(values.get("games", DEFAULT_GAMES))
     return kind(**values)

@@ -1,0 +1,238 @@
+"""``dosaku alphago rl``: the RL policy network, improved by policy-gradient self-play.
+
+Silver et al. 2016, Methods "Reinforcement learning of policy networks": the RL net p_ρ starts
+as the SL net (ρ = σ). Each iteration plays a minibatch of n games between the current net
+and an opponent drawn uniformly at random from a pool of earlier snapshots (a snapshot joins
+every ``pool_every`` iterations; the pool starts with the SL net), which keeps the learner from
+overfitting to its own latest self. Every move is sampled from the net's distribution. At the
+end of game i the outcome z_t^i = ±1 from the mover's view gives the REINFORCE update
+
+    Δρ = α/n · Σ_i Σ_t ∇_ρ log p_ρ(a_t^i | s_t^i) · (z_t^i − b(s_t^i))
+
+over the learner's own moves (the opponent's are not its actions). Here log p is taken over
+the moves the game could sample (the candidates of :mod:`.selfplay`), the same distribution
+the moves were drawn from. The paper's net won 80% of its games against the SL net.
+
+A run is a folder (:mod:`.run_folder`): ``checkpoints/`` (model + optimizer each step),
+``pool/stepNNNNNNNN.safetensors`` (the opponents), ``model.safetensors`` (the newest),
+``metrics.jsonl``, ``tb/``; killed at any point, the same command continues.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import torch
+from tqdm import tqdm
+
+from dosaku.nets import GoNet, load_model, save_model
+from dosaku.rules.game import GameState
+from dosaku.rules.types import BLACK
+
+from .config import RLConfig, to_json
+from .run_folder import RunFolder, copy_atomic, load_optimizer, save_optimizer, tmp_path
+from .selfplay import Choice, PolicyPlayer, match_win_rate, outcomes, play_games
+
+
+@dataclass
+class Trajectory:
+    """The learner's moves in one game: what it saw, could play and played."""
+
+    planes: list[np.ndarray] = field(default_factory=list)
+    masks: list[np.ndarray] = field(default_factory=list)
+    moves: list[int] = field(default_factory=list)
+    outcome: float = 0.0
+    """z from the learner's view: +1 won, -1 lost."""
+
+
+def policy_gradient_loss(model: GoNet, planes: torch.Tensor, masks: torch.Tensor,
+                         moves: torch.Tensor, advantages: torch.Tensor,
+                         games: int) -> torch.Tensor:
+    """−1/n Σ log p(a|s) · (z − b) over a chunk of positions (its gradient is the REINFORCE
+    ascent direction, negated for a minimiser); ``masks`` (B, n*n+1) restricts the softmax to
+    the candidates the move was sampled from."""
+    logits = model(planes.float()).policy  # (B, n*n+1)
+    logits = logits.masked_fill(~masks, float("-inf"))
+    log_p = torch.log_softmax(logits, dim=1).gather(1, moves[:, None]).squeeze(1)  # (B,)
+    return -(log_p * advantages).sum() / games
+
+
+def reinforce_step(model: GoNet, optimizer: torch.optim.Optimizer,
+                   trajectories: list[Trajectory], baseline: str, chunk: int) -> dict:
+    """One update from a minibatch of games; returns the mean outcome and the loss."""
+    if baseline not in ("none", "mean"):
+        raise ValueError(f"baseline must be 'none' or 'mean', got {baseline!r}")
+    z = np.array([t.outcome for t in trajectories], dtype=np.float32)
+    b = float(z.mean()) if baseline == "mean" else 0.0
+    planes = np.concatenate([np.stack(t.planes) for t in trajectories if t.moves])
+    masks = np.concatenate([np.stack(t.masks) for t in trajectories if t.moves])
+    moves = np.concatenate([np.array(t.moves) for t in trajectories if t.moves])
+    advantages = np.concatenate([np.full(len(t.moves), t.outcome - b, dtype=np.float32)
+                                 for t in trajectories if t.moves])
+    model.train()
+    optimizer.zero_grad(set_to_none=True)
+    total = 0.0
+    for start in range(0, len(moves), chunk):
+        part = slice(start, start + chunk)
+        loss = policy_gradient_loss(model, torch.from_numpy(planes[part]),
+                                    torch.from_numpy(masks[part]),
+                                    torch.from_numpy(moves[part]),
+                                    torch.from_numpy(advantages[part]), len(trajectories))
+        loss.backward()
+        total += loss.item()
+    optimizer.step()
+    model.eval()
+    return {"loss": total, "win_rate": float((z > 0).mean()), "positions": len(moves)}
+
+
+def self_play(learner: PolicyPlayer, opponent: PolicyPlayer, cfg: RLConfig, size: int,
+              rng: np.random.Generator, bar: tqdm | None = None) -> list[Trajectory]:
+    """``cfg.games_per_step`` games, the learner Black in the even ones; its trajectories."""
+    games = cfg.games_per_step
+    states = [GameState(size, cfg.komi) for _ in range(games)]
+    learner_color = [BLACK if g % 2 == 0 else -BLACK for g in range(games)]
+    paths = [Trajectory() for _ in range(games)]
+
+    def mover(g: int, state: GameState) -> PolicyPlayer:
+        return learner if state.to_play == learner_color[g] else opponent
+
+    def record(games_: list[int], player: PolicyPlayer | None, choice: Choice) -> None:
+        if player is not learner:
+            return
+        for i, g in enumerate(games_):
+            paths[g].planes.append(choice.planes[i])
+            paths[g].masks.append(choice.masks[i].copy())
+            paths[g].moves.append(int(choice.moves[i]))
+
+    progress = (lambda k: bar.set_postfix(moves=max(s.move_number for s in states))
+                ) if bar is not None else None
+    play_games(states, mover, rng, cfg.max_moves, cfg.min_pass_move, on_choice=record,
+               progress=progress)
+    for path, color, result in zip(paths, learner_color,
+                                   outcomes(states, cfg.cleanup_playouts, rng)):
+        path.outcome = float(result * color)
+    return paths
+
+
+def build_optimizer(cfg: RLConfig, model: GoNet) -> torch.optim.Optimizer:
+    if cfg.optimizer == "sgd":
+        return torch.optim.SGD(model.parameters(), lr=cfg.learning_rate)
+    if cfg.optimizer == "adam":
+        return torch.optim.Adam(model.parameters(), lr=cfg.learning_rate)
+    raise ValueError(f"optimizer must be 'sgd' or 'adam', got {cfg.optimizer!r}")
+
+
+class OpponentPool:
+    """Snapshots of the learner in ``RUN/pool/``; the first is the SL net itself."""
+
+    def __init__(self, root: Path):
+        self.root = root
+
+    def path(self, step: int) -> Path:
+        return self.root / f"step{step:08d}.safetensors"
+
+    def add(self, model: GoNet, step: int, provenance: dict) -> None:
+        self.root.mkdir(parents=True, exist_ok=True)
+        path = self.path(step)
+        save_model(model, tmp_path(path), provenance)
+        tmp_path(path).replace(path)
+
+    def snapshots(self) -> list[Path]:
+        return sorted(self.root.glob("step*.safetensors"))
+
+    def draw(self, rng: np.random.Generator) -> Path:
+        found = self.snapshots()
+        return found[int(rng.integers(len(found)))]
+
+
+def checkpoint(cfg: RLConfig, run: RunFolder, model: GoNet, optimizer: torch.optim.Optimizer,
+               step: int, extra: dict) -> None:
+    """Optimizer first, then the model (which marks the step complete), both atomic."""
+    save_optimizer(optimizer, run.optimizer_path(step))
+    path = run.model_path(step)
+    save_model(model, tmp_path(path), {"stage": "alphago-rl", "step": step,
+                                       "games": step * cfg.games_per_step,
+                                       "config": json.loads(to_json(cfg)), **extra})
+    tmp_path(path).replace(path)
+    run.finish_checkpoint(step, cfg.keep_checkpoints)
+
+
+def evaluate(model: GoNet, sl: GoNet, cfg: RLConfig, seed: int) -> dict:
+    """Win rate of the net against the SL net over ``eval_games`` sampled games."""
+    rng = np.random.default_rng(seed)
+    with tqdm(total=cfg.eval_games * cfg.max_moves, desc="rl vs sl", unit="move",
+              leave=False) as bar:
+        wins, games = match_win_rate(PolicyPlayer(model, cfg.temperature),
+                                     PolicyPlayer(sl, cfg.temperature), cfg.eval_games,
+                                     model.config.board_size, cfg.komi, cfg.max_moves,
+                                     cfg.min_pass_move, cfg.cleanup_playouts, rng,
+                                     progress=bar.update)
+    return {"vs_sl_wins": wins, "vs_sl_games": games, "vs_sl_win_rate": wins / games}
+
+
+def run_rl(cfg: RLConfig, folder: str | Path) -> dict:
+    """Train (or resume) up to ``cfg.steps`` updates in ``folder``; returns the last entry."""
+    from torch.utils.tensorboard import SummaryWriter
+
+    torch.set_num_threads(cfg.threads)
+    torch.manual_seed(cfg.seed)
+    run = RunFolder(folder)
+    run.prepare(cfg)
+    pool = OpponentPool(run.root / "pool")
+    sl = load_model(cfg.sl_model)
+    model = load_model(cfg.sl_model)  # ρ = σ
+    optimizer = build_optimizer(cfg, model)
+    step = run.latest_step()
+    if step > 0:
+        model.load_state_dict(load_model(run.model_path(step)).state_dict())
+        load_optimizer(optimizer, run.optimizer_path(step))
+    if not pool.snapshots():
+        pool.root.mkdir(parents=True, exist_ok=True)
+        copy_atomic(Path(cfg.sl_model), pool.path(0))
+    entries = run.entries()
+    if step >= cfg.steps and entries:
+        return entries[-1]
+    writer = SummaryWriter(str(run.root / "tb"))
+    learner = PolicyPlayer(model, cfg.temperature, name="learner")
+    size = model.config.board_size
+    last: dict = {}
+    try:
+        with tqdm(total=cfg.steps, initial=step, desc="rl", unit="step") as bar:
+            while step < cfg.steps:
+                rng = np.random.default_rng([cfg.seed, step])  # the same games on resume
+                opponent_path = pool.draw(rng)
+                opponent = PolicyPlayer(load_model(opponent_path), cfg.temperature)
+                started = time.time()
+                paths = self_play(learner, opponent, cfg, size, rng, bar)
+                played = time.time() - started
+                metrics = reinforce_step(model, optimizer, paths, cfg.baseline,
+                                         cfg.forward_batch)
+                step += 1
+                for key, value in metrics.items():
+                    writer.add_scalar(f"train/{key}", value, step)
+                writer.add_scalar("train/self_play_seconds", played, step)
+                last = {"phase": "train", "step": step, "opponent": opponent_path.name,
+                        "self_play_s": round(played, 1), **metrics}
+                bar.set_postfix(win=f"{metrics['win_rate']:.2f}", opp=opponent_path.stem)
+                bar.update(1)
+                if step % cfg.pool_every == 0:
+                    pool.add(model, step, {"stage": "alphago-rl", "step": step})
+                if (cfg.eval_every and step % cfg.eval_every == 0) or step == cfg.steps:
+                    if cfg.eval_games > 0:
+                        result = evaluate(model, sl, cfg, seed=cfg.seed + 10**6 + step)
+                        last.update(result, phase="evaluation")
+                        writer.add_scalar("eval/win_rate_vs_sl", result["vs_sl_win_rate"],
+                                          step)
+                        tqdm.write(f"step {step}: {result['vs_sl_wins']}/"
+                                   f"{result['vs_sl_games']} won against the SL net")
+                run.log(last)
+                if step % cfg.checkpoint_every == 0 or step == cfg.steps:
+                    extra = {k: last[k] for k in ("vs_sl_win_rate",) if k in last}
+                    checkpoint(cfg, run, model, optimizer, step, extra)
+    finally:
+        writer.close()
+    return last

@@ -1,0 +1,161 @@
+"""The RL policy stage on tiny boards and nets: the REINFORCE update moves probability toward
+the winners' moves and away from the losers', sampled games respect the candidate rules, and
+a run keeps a pool, checkpoints, resumes and refuses a changed recipe."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+import torch
+
+from dosaku.features import encoder_named
+from dosaku.nets import create_model, load_model, save_model
+from dosaku.rules.game import GameState
+from dosaku.rules.types import BLACK, WHITE
+from dosaku.train.alphago.config import RLConfig, load_config
+from dosaku.train.alphago.rl import Trajectory, reinforce_step, run_rl
+from dosaku.train.alphago.selfplay import (PolicyPlayer, candidate_mask, cleanup_outcome,
+                                           match_win_rate, sample)
+
+torch.set_num_threads(1)
+
+
+def tiny_policy(size: int = 5, seed: int = 0):
+    torch.manual_seed(seed)
+    return create_model("alphago_policy", blocks=2, channels=8, encoder="alphago48",
+                        head="policy", board_size=size)
+
+
+def log_probs(model, planes, masks, moves):
+    with torch.no_grad():
+        logits = model(torch.from_numpy(planes).float()).policy
+        logits = logits.masked_fill(~torch.from_numpy(masks), float("-inf"))
+        return torch.log_softmax(logits, 1).gather(
+            1, torch.from_numpy(moves)[:, None]).squeeze(1).numpy()
+
+
+def test_the_policy_gradient_raises_winning_moves_and_lowers_losing_ones():
+    model = tiny_policy()
+    state = GameState(5, 7.5)
+    planes = encoder_named("alphago48").encode(state)[None]  # (1, 48, 5, 5)
+    mask = candidate_mask(state, min_pass_move=100)[None]
+    won, lost = 12, 6  # the centre won its game, a side point lost its game
+    games = [Trajectory([planes[0]], [mask[0]], [won], outcome=1.0),
+             Trajectory([planes[0]], [mask[0]], [lost], outcome=-1.0)]
+    both = np.array([won, lost])
+    before = log_probs(model, np.repeat(planes, 2, 0), np.repeat(mask, 2, 0), both)
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.5)
+    for _ in range(3):
+        reinforce_step(model, optimizer, games, baseline="none", chunk=8)
+    after = log_probs(model, np.repeat(planes, 2, 0), np.repeat(mask, 2, 0), both)
+    assert after[0] > before[0] + 0.05
+    assert after[1] < before[1] - 0.05
+
+
+def test_a_mean_baseline_leaves_a_batch_of_equal_outcomes_unchanged():
+    model = tiny_policy()
+    state = GameState(5, 7.5)
+    planes = encoder_named("alphago48").encode(state)
+    mask = candidate_mask(state, 100)
+    games = [Trajectory([planes], [mask], [m], outcome=1.0) for m in (3, 7)]
+    weights = [p.detach().clone() for p in model.parameters()]
+    reinforce_step(model, torch.optim.SGD(model.parameters(), lr=0.5), games, "mean", 8)
+    assert all(torch.equal(a, b) for a, b in zip(weights, model.parameters()))
+    reinforce_step(model, torch.optim.SGD(model.parameters(), lr=0.5), games, "none", 8)
+    assert not all(torch.equal(a, b) for a, b in zip(weights, model.parameters()))
+
+
+def test_candidates_skip_own_eyes_and_hold_the_pass_back():
+    state = GameState.from_diagram("""
+        . X . . .
+        X X . . .
+        . . . . .
+        . . . O O
+        . . . O .
+    """)
+    mask = candidate_mask(state, min_pass_move=10)
+    assert not mask[0]  # A5: Black's own eye
+    assert mask[12] and not mask[24]  # C3 open; E1 is suicide for Black
+    state.to_play = WHITE
+    assert not candidate_mask(state, 10)[24]  # and White's own eye
+    assert not candidate_mask(state, 10)[0]  # A5 is suicide for White
+    assert not mask[-1]  # move 0 < 10: no pass while moves remain
+    assert candidate_mask(state, min_pass_move=0)[-1]
+
+
+def test_sampling_follows_the_mask_and_argmax_at_zero_temperature():
+    rng = np.random.default_rng(0)
+    logits = np.array([[5.0, 1.0, 0.0], [0.0, 0.0, 9.0]])
+    masks = np.array([[False, True, True], [True, True, False]])
+    for _ in range(20):
+        moves = sample(logits, masks, 1.0, rng)
+        assert masks[0, moves[0]] and masks[1, moves[1]]
+    assert list(sample(logits, masks, 0.0, rng)) == [1, 0]
+
+
+def test_cleanup_outcome_of_a_board_owned_by_one_side():
+    black = GameState.from_diagram("""
+        . X . X .
+        X X X X X
+        . X . X .
+        X X X X X
+        . X . X .
+    """)
+    assert cleanup_outcome(black, 9, seed=1) == BLACK
+    white = GameState.from_diagram("""
+        . O . O .
+        O O O O O
+        . O . O .
+        O O O O O
+        . O . O .
+    """)
+    assert cleanup_outcome(white, 9, seed=1) == WHITE
+
+
+def test_a_policy_that_passes_loses_to_one_that_plays():
+    plays = tiny_policy(seed=1)
+    passes = tiny_policy(seed=2)
+    with torch.no_grad():  # a huge pass logit: it passes whenever it may
+        passes.policy_head.pass_logit.fill_(50.0)
+    wins, games = match_win_rate(PolicyPlayer(plays), PolicyPlayer(passes), 4, 5, 0.5,
+                                 max_moves=60, min_pass_move=0, cleanup_playouts=5,
+                                 rng=np.random.default_rng(0))
+    assert (wins, games) == (4, 4)
+
+
+def tiny_config(sl_path, **overrides) -> RLConfig:
+    values = dict(sl_model=str(sl_path), games_per_step=4, steps=3, max_moves=40,
+                  min_pass_move=10, pool_every=2, eval_games=2, keep_checkpoints=1)
+    return RLConfig(**{**values, **overrides})
+
+
+def test_a_run_keeps_a_pool_checkpoints_and_resumes(tmp_path):
+    sl_path = tmp_path / "sl.safetensors"
+    save_model(tiny_policy(), sl_path)
+    run = tmp_path / "rl"
+    last = run_rl(tiny_config(sl_path), run)
+    assert last["step"] == 3 and last["vs_sl_games"] == 2
+    assert sorted(p.name for p in (run / "pool").iterdir()) == [
+        "step00000000.safetensors", "step00000002.safetensors"]
+    assert [p.name for p in (run / "checkpoints").glob("step*.safetensors")
+            if "optimizer" not in p.name] == ["step00000003.safetensors"]
+    trained = load_model(run / "model.safetensors")
+    sl = load_model(sl_path)
+    assert any(not torch.equal(a, b) for a, b in zip(trained.parameters(), sl.parameters()))
+    again = run_rl(tiny_config(sl_path), run)  # finished: nothing to do
+    assert {k: v for k, v in again.items() if k != "time"} == last
+    more = run_rl(tiny_config(sl_path, steps=4), run)  # extended: one more step
+    assert more["step"] == 4
+    assert json.loads((run / "config.json").read_text())["steps"] == 4
+    with pytest.raises(ValueError, match="different config"):
+        run_rl(tiny_config(sl_path, steps=4, learning_rate=0.5), run)
+
+
+def test_the_presets_name_real_fields():
+    from pathlib import Path
+    root = Path(__file__).resolve().parents[2]
+    for name in ("alphago_rl.toml", "alphago_rl_short.toml"):
+        cfg = load_config(RLConfig, root / "configs" / name)
+        assert cfg.max_moves > cfg.min_pass_move

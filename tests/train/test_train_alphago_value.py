@@ -1,0 +1,108 @@
+"""The value stage on tiny boards and nets: the net fits a small batch of outcomes, the
+self-play data keep exactly one position per game (SL moves before U, a random move U, RL
+moves after it), and a run stores its shards, checkpoints and resumes."""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from dosaku.nets import create_model, save_model
+from dosaku.rules.game import GameState
+from dosaku.train.alphago.config import ValueConfig, load_config
+from dosaku.train.alphago.selfplay import PolicyPlayer
+from dosaku.train.alphago.value import (ValuePositions, build_model, run_value,
+                                        selfplay_positions, train_step, value_mse)
+
+torch.set_num_threads(1)
+
+
+def tiny_policy(seed: int, size: int = 5):
+    torch.manual_seed(seed)
+    return create_model("alphago_policy", blocks=2, channels=8, encoder="alphago48",
+                        head="policy", board_size=size)
+
+
+def test_a_small_batch_of_outcomes_is_fitted():
+    torch.manual_seed(0)
+    rng = np.random.default_rng(0)
+    cfg = ValueConfig(blocks=2, channels=16)
+    model = build_model(cfg, 5)
+    planes = torch.from_numpy(rng.integers(0, 2, (8, 49, 5, 5))).float()
+    z = torch.tensor([1.0, -1, 1, -1, -1, 1, 1, -1])
+    optimizer = torch.optim.Adam(model.parameters(), lr=3e-3)
+    first = train_step(model, optimizer, planes, z)
+    for _ in range(150):
+        last = train_step(model, optimizer, planes, z)
+    assert first > 0.5 and last < 0.05
+
+
+class Spy(PolicyPlayer):
+    """A policy player that notes which move numbers of which games it played."""
+
+    def __init__(self, model, log):
+        super().__init__(model)
+        self.log = log
+
+    def choose(self, states, masks, rng):
+        for s in states:
+            self.log.append((id(s), s.move_number + 1))
+        return super().choose(states, masks, rng)
+
+
+def test_one_position_per_game_after_the_random_move():
+    sl_log, rl_log = [], []
+    cfg = ValueConfig(shard_games=6, max_moves=30, min_pass_move=25, max_u=12)
+    sl, rl = Spy(tiny_policy(1), sl_log), Spy(tiny_policy(2), rl_log)
+    data, dropped = selfplay_positions(sl, rl, cfg, 100, np.random.default_rng(3))
+    assert dropped == 0 and len(data) == 6 and list(data.games) == list(range(100, 106))
+    assert set(np.abs(data.values)) == {1.0}
+    assert data.planes_of(np.arange(6)).shape == (6, 49, 5, 5)
+    u = np.random.default_rng(3).integers(1, 13, size=6)  # the shard's first draw: U per game
+    games = {}
+    for game_id, number in sl_log:
+        games.setdefault(game_id, {"sl": [], "rl": []})["sl"].append(number)
+    for game_id, number in rl_log:
+        games.setdefault(game_id, {"sl": [], "rl": []})["rl"].append(number)
+    seen_u = set()
+    for moves in games.values():
+        first_rl = min(moves["rl"])
+        if moves["sl"]:
+            assert max(moves["sl"]) == first_rl - 2  # move U between them, by neither net
+        played = moves["sl"] + moves["rl"]
+        assert sorted(played) == [m for m in range(1, max(played) + 1) if m != first_rl - 1]
+        seen_u.add(first_rl - 1)
+    assert seen_u == set(u.tolist())
+    # the kept planes are those of a position after move U: the stone count says so
+    stones = data.planes_of(np.arange(6))[:, :2].sum(axis=(1, 2, 3))  # own + opponent
+    assert all(s <= k for s, k in zip(stones, u))
+
+
+def test_a_run_stores_shards_checkpoints_and_resumes(tmp_path):
+    save_model(tiny_policy(1), tmp_path / "sl.safetensors")
+    save_model(tiny_policy(2), tmp_path / "rl.safetensors")
+    cfg = ValueConfig(sl_model=str(tmp_path / "sl.safetensors"),
+                      rl_model=str(tmp_path / "rl.safetensors"), selfplay_games=12,
+                      shard_games=6, max_moves=30, min_pass_move=25, max_u=20, blocks=2,
+                      channels=8, batch_size=4, steps=4, validate_every=2,
+                      checkpoint_every=2, keep_checkpoints=1, test_per_mille=300)
+    run = tmp_path / "value"
+    last = run_value(cfg, run)
+    assert last["step"] == 4 and last["train_positions"] + last["test_positions"] == 12
+    assert sorted(p.name for p in (run / "data").iterdir()) == ["shard00000.npz",
+                                                                "shard00001.npz"]
+    again = run_value(cfg, run)
+    assert {k: v for k, v in again.items() if k != "time"} == last
+    data = ValuePositions.load(sorted((run / "data").glob("shard*.npz")))
+    assert len(data) == 12 and data.size == 5
+    from dosaku.nets import load_model
+    assert np.isfinite(value_mse(load_model(run / "model.safetensors"), data))
+
+
+def test_the_presets_name_real_fields():
+    from pathlib import Path
+    root = Path(__file__).resolve().parents[2]
+    for name in ("alphago_value.toml", "alphago_value_short.toml", "alphago_value_human.toml"):
+        cfg = load_config(ValueConfig, root / "configs" / name)
+        assert cfg.encoder == "alphago49" and cfg.max_u < cfg.max_moves
+    assert GameState(5).move_number == 0
