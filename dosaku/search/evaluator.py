@@ -66,9 +66,9 @@ class RolloutEvaluator:
     it loses (0 for a draw): the Monte-Carlo value of classical MCTS and AlphaGo's z. Without
     ``policy`` the playouts are the light random ones of :mod:`dosaku.rules.playout` (uniform
     over moves that do not fill one's own eye); with ``policy`` they follow AlphaGo's fast
-    rollout policy (:mod:`dosaku.features.rollout_playout`; AlphaGo's z). The light kernel
-    releases the GIL; the policy kernel (``run_rollout``) does not yet, so beside a network in
-    :class:`MixedEvaluator` it overlaps only with torch's own GIL-free stretches.
+    rollout policy (:mod:`dosaku.features.rollout_playout`; AlphaGo's z). Both kernels
+    release the GIL (``nogil``), so beside a network in :class:`MixedEvaluator` the rollouts run
+    on the second core while torch runs on the first.
     """
 
     def __init__(self, rollouts: int = 8, seed: int = 0, policy: RolloutWeights | None = None):
