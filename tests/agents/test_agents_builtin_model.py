@@ -1,0 +1,29 @@
+"""The 9×9 AlphaGo Zero model shipped in the package (card: models/README.md)."""
+
+from pathlib import Path
+
+import torch
+
+from dosaku.agents.spec import build_agent
+from dosaku.models import builtin_model_path
+from dosaku.nets import load_model
+from dosaku.rules.game import GameState
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_the_builtin_model_loads_and_plays():
+    torch.set_num_threads(1)
+    path = builtin_model_path(9)
+    assert path is not None and path.name == "zero_9x9.safetensors"
+    net = load_model(path)
+    assert (net.config.board_size, net.config.head, net.config.encoder) == (9, "dual", "agz17")
+    agent = build_agent("zero:visits=8", seed=0)  # no model=: the built-in one
+    state = GameState(9)
+    assert state.is_legal(agent.select_move(state))
+    assert builtin_model_path(13) is None
+
+
+def test_the_model_card_names_the_shipped_file():
+    card = (ROOT / "models" / "README.md").read_text()
+    assert "zero_9x9.safetensors" in card and "dosaku zero run" in card
