@@ -53,10 +53,10 @@ class DataConfig:
 
 
 @dataclass(frozen=True)
-class SLConfig(DataConfig):
-    """The SL policy network run (Silver et al. 2016, Methods "Supervised learning of policy
-    networks"): cross-entropy between the net's move distribution and the expert's move, on
-    ``alphago48`` planes, a random one of the 8 symmetries per position."""
+class NetTrainingConfig:
+    """The network and its optimizer, shared by the SL policy and value runs (both train an
+    AlphaGo trunk of ``blocks`` layers by SGD or Adam with checkpoints and validations); each
+    run's class overrides the defaults that differ."""
 
     model: str = "alphago_policy"
     """A registered model name (``dosaku nets list``) with a policy head."""
@@ -86,6 +86,14 @@ class SLConfig(DataConfig):
     """Steps between validations on the held-out games."""
     keep_checkpoints: int = 2
     """Checkpoints kept on disk (older ones are deleted after a newer one is written)."""
+
+
+@dataclass(frozen=True)
+class SLConfig(NetTrainingConfig, DataConfig):
+    """The SL policy network run (Silver et al. 2016, Methods "Supervised learning of policy
+    networks"): cross-entropy between the net's move distribution and the expert's move, on
+    ``alphago48`` planes, a random one of the 8 symmetries per position."""
+
     threads: int = 1
     """torch threads of the trainer (one per free core: more oversubscribes)."""
 
@@ -175,7 +183,7 @@ class RLConfig(SelfPlayConfig):
 
 
 @dataclass(frozen=True)
-class ValueConfig(SelfPlayConfig, DataConfig):
+class ValueConfig(NetTrainingConfig, SelfPlayConfig, DataConfig):
     """The value network run (Silver et al. 2016, Methods "Reinforcement learning of value
     networks"): v_θ(s) regressed by MSE on the outcome z, on ``alphago49`` planes.
 
@@ -203,32 +211,12 @@ class ValueConfig(SelfPlayConfig, DataConfig):
     """Held-out expert games whose positions make the ``human`` test set."""
     model: str = "alphago_value"
     """A registered model name with a value head."""
-    blocks: int = 6
-    """Weight layers of the trunk (the paper: 13 + the value head's)."""
-    channels: int = 64
-    """Filters per layer (192 in the paper)."""
     encoder: str = "alphago49"
     """Input planes: ``alphago48`` plus the player's colour."""
-    batch_size: int = 64
-    """Positions per step (32 in the paper)."""
     steps: int = 2000
     """Optimizer steps; a re-run continues up to this number."""
-    optimizer: str = "adam"
-    """``adam`` or ``sgd`` (the paper: SGD, α = 0.003)."""
-    learning_rate: float = 1e-3
-    """Initial step size."""
-    lr_halve_every: int = 0
-    """Halve the learning rate every this-many steps; 0 never."""
-    momentum: float = 0.9
-    """SGD momentum (ignored by adam)."""
-    weight_decay: float = 1e-4
-    """L2 penalty on the weights."""
-    checkpoint_every: int = 500
-    """Steps between checkpoints (model + optimizer, atomic)."""
     validate_every: int = 500
     """Steps between train/test MSE measurements."""
-    keep_checkpoints: int = 2
-    """Checkpoints kept on disk."""
 
 
 Config = TypeVar("Config", SLConfig, RolloutConfig, RLConfig, ValueConfig)
