@@ -34,7 +34,7 @@ from dosaku.rules.game import GameState
 from dosaku.rules.types import BLACK
 
 from .config import RLConfig, to_json
-from .run_folder import RunFolder, copy_atomic, load_optimizer, save_optimizer, tmp_path
+from .run_folder import RunFolder, copy_atomic, load_optimizer, tmp_path
 from .selfplay import Choice, PolicyPlayer, match_win_rate, outcomes, play_games
 
 
@@ -151,14 +151,10 @@ class OpponentPool:
 
 def checkpoint(cfg: RLConfig, run: RunFolder, model: GoNet, optimizer: torch.optim.Optimizer,
                step: int, extra: dict) -> None:
-    """Optimizer first, then the model (which marks the step complete), both atomic."""
-    save_optimizer(optimizer, run.optimizer_path(step))
-    path = run.model_path(step)
-    save_model(model, tmp_path(path), {"stage": "alphago-rl", "step": step,
-                                       "games": step * cfg.games_per_step,
-                                       "config": json.loads(to_json(cfg)), **extra})
-    tmp_path(path).replace(path)
-    run.finish_checkpoint(step, cfg.keep_checkpoints)
+    """Checkpoint ``step`` (optimizer, then model; atomic) with this stage's provenance."""
+    provenance = {"stage": "alphago-rl", "step": step, "games": step * cfg.games_per_step,
+                  "config": json.loads(to_json(cfg)), **extra}
+    run.save_checkpoint(model, optimizer, step, cfg.keep_checkpoints, provenance)
 
 
 def evaluate(model: GoNet, sl: GoNet, cfg: RLConfig, seed: int) -> dict:

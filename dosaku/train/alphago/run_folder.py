@@ -82,6 +82,18 @@ class RunFolder:
             self.model_path(old).unlink(missing_ok=True)
             self.optimizer_path(old).unlink(missing_ok=True)
 
+    def save_checkpoint(self, model, optimizer: torch.optim.Optimizer, step: int, keep: int,
+                        provenance: dict[str, Any]) -> None:
+        """Optimizer first, then the model (which marks the step complete), both atomic; then
+        publish the model and keep the newest ``keep`` checkpoints."""
+        from dosaku.nets import save_model
+
+        save_optimizer(optimizer, self.optimizer_path(step))
+        path = self.model_path(step)
+        save_model(model, tmp_path(path), provenance)
+        tmp_path(path).replace(path)
+        self.finish_checkpoint(step, keep)
+
     def log(self, entry: dict[str, Any]) -> None:
         entry = {**entry, "time": round(time.time(), 1)}
         with open(self.metrics, "a") as f:

@@ -26,12 +26,12 @@ import torch.nn.functional as F
 from tqdm import tqdm
 
 from dosaku.io.sgf import SkipStats
-from dosaku.nets import GoNet, create_model, load_model, save_model
+from dosaku.nets import GoNet, create_model, load_model
 
 from .accuracy import MoveAccuracy, encoded_accuracy
 from .config import SLConfig, to_json
 from .positions import EncodedPositions, PlaneSampler, batches, encode_positions, held_out_games
-from .run_folder import RunFolder, load_optimizer, save_optimizer, tmp_path
+from .run_folder import RunFolder, load_optimizer
 
 
 def build_model(cfg: SLConfig) -> GoNet:
@@ -81,14 +81,10 @@ def resume(cfg: SLConfig, run: RunFolder, model: GoNet,
 
 def checkpoint(cfg: SLConfig, run: RunFolder, model: GoNet, optimizer: torch.optim.Optimizer,
                step: int, extra: dict) -> None:
-    """Optimizer first, then the model (which marks the step complete), both atomic."""
-    save_optimizer(optimizer, run.optimizer_path(step))
-    path = run.model_path(step)
-    save_model(model, tmp_path(path), {"stage": "alphago-sl", "step": step,
-                                       "positions": step * cfg.batch_size,
-                                       "config": json.loads(to_json(cfg)), **extra})
-    tmp_path(path).replace(path)
-    run.finish_checkpoint(step, cfg.keep_checkpoints)
+    """Checkpoint ``step`` (optimizer, then model; atomic) with this stage's provenance."""
+    provenance = {"stage": "alphago-sl", "step": step, "positions": step * cfg.batch_size,
+                  "config": json.loads(to_json(cfg)), **extra}
+    run.save_checkpoint(model, optimizer, step, cfg.keep_checkpoints, provenance)
 
 
 def validation_set(cfg: SLConfig) -> tuple[EncodedPositions, SkipStats]:

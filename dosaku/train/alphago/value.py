@@ -35,12 +35,12 @@ from dosaku.features import encoder_named
 from dosaku.features.symmetry import transform_planes
 from dosaku.io.records import SgfError
 from dosaku.io.sgf import SkipStats, parse_game
-from dosaku.nets import GoNet, create_model, load_model, save_model
+from dosaku.nets import GoNet, create_model, load_model
 from dosaku.rules.game import GameState
 
 from .config import ValueConfig, to_json
 from .positions import encode_positions, held_out_games, is_held_out, raw_games
-from .run_folder import RunFolder, load_optimizer, save_optimizer, tmp_path
+from .run_folder import RunFolder, load_optimizer
 from .selfplay import PolicyPlayer, outcomes, play_games
 from .sl import build_optimizer, learning_rate
 
@@ -240,12 +240,10 @@ def value_mse(model: GoNet, data: ValuePositions, limit: int = 10000,
 
 def checkpoint(cfg: ValueConfig, run: RunFolder, model: GoNet,
                optimizer: torch.optim.Optimizer, step: int, extra: dict) -> None:
-    save_optimizer(optimizer, run.optimizer_path(step))
-    path = run.model_path(step)
-    save_model(model, tmp_path(path), {"stage": "alphago-value", "step": step,
-                                       "config": json.loads(to_json(cfg)), **extra})
-    tmp_path(path).replace(path)
-    run.finish_checkpoint(step, cfg.keep_checkpoints)
+    """Checkpoint ``step`` (optimizer, then model; atomic) with this stage's provenance."""
+    provenance = {"stage": "alphago-value", "step": step, "config": json.loads(to_json(cfg)),
+                  **extra}
+    run.save_checkpoint(model, optimizer, step, cfg.keep_checkpoints, provenance)
 
 
 def run_value(cfg: ValueConfig, folder: str | Path) -> dict:
