@@ -240,6 +240,21 @@ def default_first_player(moves, handicap: int) -> int:
 
 # -- records and game states -----------------------------------------------------------------
 
+def initial_state(record: GameRecord, ruleset: Ruleset | None = None) -> GameState:
+    """The record's board before its first move: size, komi, rules (``ruleset``, else the
+    record's, else Chinese), set-up stones and the first player. SgfError naming the set-up
+    if its stones leave a chain without liberties."""
+    state = GameState(record.size, record.komi, ruleset or record.ruleset or CHINESE)
+    if record.setup_black or record.setup_white or record.setup_empty:
+        try:
+            state.setup(black=record.setup_black, white=record.setup_white,
+                        empty=record.setup_empty, to_play=record.first_player)
+        except ValueError as e:
+            raise record.error(f"set-up: {e}") from e
+    state.to_play = record.first_player
+    return state
+
+
 def game_state(record: GameRecord, ruleset: Ruleset | None = None) -> GameState:
     """Replay ``record`` on a fresh :class:`GameState`, checking every move against the rules.
 
@@ -251,15 +266,7 @@ def game_state(record: GameRecord, ruleset: Ruleset | None = None) -> GameState:
     ``tom.sgf.gz game 17 (line 17): move 43 (B Q16): illegal: occupied``; or naming the
     set-up when set-up stones leave a chain without liberties.
     """
-    rules = ruleset or record.ruleset or CHINESE
-    state = GameState(record.size, record.komi, rules)
-    if record.setup_black or record.setup_white or record.setup_empty:
-        try:
-            state.setup(black=record.setup_black, white=record.setup_white,
-                        empty=record.setup_empty, to_play=record.first_player)
-        except ValueError as e:
-            raise record.error(f"set-up: {e}") from e
-    state.to_play = record.first_player
+    state = initial_state(record, ruleset)
     for number, (color, move) in enumerate(record.moves, 1):
         try:
             state.play(move, color)

@@ -37,10 +37,9 @@ from torch.utils.data import DataLoader, IterableDataset, get_worker_info
 from dosaku.features import encoder_named
 from dosaku.features.rollout import RolloutLayout, rollout_features
 from dosaku.features.symmetry import SYMMETRIES, transform_move, transform_planes
-from dosaku.io.records import GameRecord, SgfError
+from dosaku.io.records import GameRecord, SgfError, initial_state
 from dosaku.io.sgf import SkipStats, file_collection, file_lines, iter_games, parse_game
 from dosaku.rules.game import GameState, IllegalMoveError
-from dosaku.rules.ruleset import CHINESE
 
 from .config import DataConfig
 
@@ -129,14 +128,7 @@ def replay(record: GameRecord) -> Iterator[tuple[GameState, int]]:
     Raises SgfError naming the move if one is illegal (superko under the record's ruleset,
     else Chinese).
     """
-    state = GameState(record.size, record.komi, record.ruleset or CHINESE)
-    if record.setup_black or record.setup_white or record.setup_empty:
-        try:
-            state.setup(black=record.setup_black, white=record.setup_white,
-                        empty=record.setup_empty, to_play=record.first_player)
-        except ValueError as e:
-            raise record.error(f"set-up: {e}") from e
-    state.to_play = record.first_player
+    state = initial_state(record)
     for number, (color, move) in enumerate(record.moves, 1):
         state.to_play = color
         yield state, move
