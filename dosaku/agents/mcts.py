@@ -11,10 +11,12 @@ The search is :mod:`dosaku.search.uct`; this module decides what to do with it:
 - *Pass*: when no playable move is left; when the opponent has just passed and the game is ours
   both as the board stands (Tromp-Taylor, nothing removed: their dead stones still count for
   them) and with the stones our playouts call dead taken off (so our own dead stones in their
-  area do not make it look neutral); or when the game is *decided* (the count with
-  the stones our playouts call dead taken off is ours, the best move wins 90% and nearly every
-  point belongs to someone) and, after we have taken the dead stones off and filled the neutral
-  points, the board as it stands is ours and a search of the position after our pass finds no
+  area do not make it look neutral), and the search agrees (the best move wins at least 90%:
+  a group still in question is settled by playing, not by a dispute after two passes); or
+  when the game is *decided* (the count with the stones our playouts call dead taken off is
+  ours, the best move wins 90% and nearly every point belongs to someone) and, after we have
+  taken the dead stones off and filled the neutral points (moves the search found to cost
+  under 5% of win rate), the board as it stands is ours and a search of the position after our pass finds no
   reply that saves the opponent. A won game is never passed away: as long as the board as it
   stands would lose, we play on (capturing dead stones costs nothing in area).
 - *Resign*: when the best move wins fewer than ``resign_below`` of its simulations, after
@@ -52,6 +54,9 @@ MIN_RESIGN_SIMULATIONS = 500
 DECIDED_WINRATE = 0.9
 SETTLED_NEUTRAL = 0.05
 TIDY_SLACK = 0.05  # win rate a tidying move may cost against the best move
+# Simulations a tidying move needs behind its win rate. An unsearched move's cost is unknown:
+# counting it free once let a "neutral point" fill lose a won game to a capture the search saw.
+MIN_TIDY_VISITS = 50
 
 
 @dataclass(frozen=True)
@@ -258,7 +263,8 @@ class MctsAgent:
             return state.pass_move
         me = state.to_play
         score, neutral = count_if_ended(state, result.ownership)
-        if state.passes >= 1 and me * tromp_taylor_score(state) > 0 and me * score > 0:
+        if (state.passes >= 1 and me * tromp_taylor_score(state) > 0 and me * score > 0
+                and result.best_winrate >= DECIDED_WINRATE):
             return state.pass_move  # the opponent passed and the board is ours, however counted
         if (self.config.resign_below > 0 and result.best_winrate < self.config.resign_below
                 and state.move_number >= self.config.resign_after
@@ -270,13 +276,15 @@ class MctsAgent:
         return result.best
 
     def tidy_move(self, state: GameState, result: SearchResult) -> Move:
-        """In a decided game: take dead stones off and fill neutral points (where that costs
-        no more than ``TIDY_SLACK`` of win rate), then pass once the board as it stands wins."""
+        """In a decided game: take dead stones off and fill neutral points (where the search
+        found that to cost no more than ``TIDY_SLACK`` of win rate, over at least
+        ``MIN_TIDY_VISITS`` simulations), then pass once the board as it stands wins."""
         wanted = cleanup_points(state, result.ownership)
         rates = dict(zip(result.moves.tolist(), result.winrates.tolist(), strict=True))
         visits = dict(zip(result.moves.tolist(), result.visits.tolist(), strict=True))
         ok = [int(p) for p in np.flatnonzero(wanted)
-              if visits.get(int(p), 0) == 0 or rates[int(p)] >= result.best_winrate - TIDY_SLACK]
+              if visits.get(int(p), 0) >= MIN_TIDY_VISITS
+              and rates[int(p)] >= result.best_winrate - TIDY_SLACK]
         if ok:
             return max(ok, key=lambda p: visits.get(p, -1))
         if state.to_play * tromp_taylor_score(state) > 0 and self.safe_to_pass(state):

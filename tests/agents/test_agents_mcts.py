@@ -182,3 +182,49 @@ def test_time_budget_and_config_checks():
         MctsConfig(playouts=0)
     with pytest.raises(ValueError, match="resign_below"):
         MctsConfig(resign_below=1.5)
+
+
+# Arena game 40 (vs GNU Go level 10), black to play: won by 1.5 with white's C3 dead, but H1 is
+# in atari. Black must play G1 (White's G1 captures H1 and wins the game). The old tidying rule
+# counted every unsearched move as free and took a liberty of the dead C3 stone (D3) instead,
+# and the game was lost.
+WON_BUT_H1_IN_ATARI = """
+X X O O O . . . .
+. X X O O . . . .
+. . X X O . . . .
+. . X O O O O . .
+. . . X X X O . .
+. . X . . X O O .
+. X O . . X O . O
+. . X X . X X O O
+. . . . . . . X O
+"""
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_a_decided_game_is_not_tidied_at_the_cost_of_a_capture(seed):
+    state = position(WON_BUT_H1_IN_ATARI, BLACK, komi=7.5)
+    assert choose(state, playouts=2000, seed=seed) == "G1"  # old rule: D3 with seeds 4 and 7
+
+
+# Arena game 37, white to play after black's pass: the board as it stands wins for white by
+# 11.5 and the count with dead stones off by 0.5, but white's right side (G9-H8 and G5-G6) is
+# still in question (the search gives 56%). White passed; in the clean-up that followed GNU Go
+# captured the right side and won by 23.5. Two passes do not end a game with a group in doubt.
+UNSETTLED_AFTER_PASS = """
+. . . . . . X O .
+. X X . X X O O X
+X . X O . X O . X
+O X X X X X O O O
+O X O O X O O X O
+O O . . O X O X X
+. . O . O X X X .
+. . O . O O X . X
+. . . O O X X . X
+"""
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_does_not_pass_after_a_pass_with_a_group_in_question(seed):
+    state = position(UNSETTLED_AFTER_PASS, WHITE, komi=7.5, opponent_passed=True)
+    assert choose(state, playouts=4000, seed=seed, resign_below=0.0) != "pass"
