@@ -17,8 +17,9 @@ The search is :mod:`dosaku.search.uct`; this module decides what to do with it:
   ours, the best move wins 90% and nearly every point belongs to someone) and, after we have
   taken the dead stones off and filled the neutral points (moves the search found to cost
   under 5% of win rate), the board as it stands is ours and a search of the position after
-  our pass finds no reply that saves the opponent. A won game is never passed away: as long as the board as it
-  stands would lose, we play on (capturing dead stones costs nothing in area).
+  our pass finds no reply that saves the opponent. A won game is never passed away: as long
+  as the board as it stands would lose, we play on (capturing dead stones costs nothing in
+  area).
 - *Resign*: when the best move wins fewer than ``resign_below`` of its simulations, after
   ``resign_after`` moves of the game and with at least 500 simulations (or the whole playout
   budget, if smaller) behind the estimate.
