@@ -24,7 +24,8 @@ The search is :mod:`dosaku.search.uct`; this module decides what to do with it:
   ``resign_after`` moves of the game and with at least 500 simulations (or the whole playout
   budget, if smaller) behind the estimate.
 - *Clean-up* (KGS's ``kgs-genmove_cleanup``, the arena's way to settle dead stones): capture
-  the opponent's dead stones and fill the neutral points, then pass; never resign.
+  the opponent's dead stones (first filling our own points beside them where every capturing
+  move would be a self-atari) and fill the neutral points, then pass; never resign.
 """
 
 from __future__ import annotations
@@ -309,6 +310,10 @@ class MctsAgent:
         result = self.search(state)
         wanted = cleanup_points(state, result.ownership)
         if not wanted.any():
+            # dead stones whose every liberty would be a self-atari: first make those points
+            # safe from inside our own area (filling it costs nothing in an area count)
+            wanted = approach_points(state, result.ownership)
+        if not wanted.any():
             return state.pass_move
         visits = {int(m): int(v) for m, v in zip(result.moves, result.visits, strict=True)}
         return max(np.flatnonzero(wanted), key=lambda p: visits.get(int(p), -1))
@@ -382,6 +387,28 @@ def cleanup_points(state: GameState, ownership: np.ndarray) -> np.ndarray:
     for p in np.flatnonzero(wanted):
         if liberties_after(state.stones, state.chain, state.nbr, p, me, 2, buf) < 2:
             wanted[p] = False  # a stone the opponent could take back
+    return wanted
+
+
+def approach_points(state: GameState, ownership: np.ndarray) -> np.ndarray:
+    """bool[n*n]: for dead opponent chains that :func:`cleanup_points` cannot approach (each
+    liberty a self-atari), the empty points of our area next to such a liberty that we can
+    fill safely: they give the capturing stone its liberties. (Arena game: white G3-H1 with
+    liberties G1 and J1 inside black's area, black J2 with one more liberty, J3; black must
+    fill J3 or F1 before G1 or J1 capture.)"""
+    me, n = state.to_play, state.size
+    dead = dead_stones(state, ownership)
+    _, _, owner = area_counts(np.where(dead, 0, state.stones).astype(np.int8), state.nbr)
+    legal = state.legal_mask()[:-1]
+    buf = np.empty(8, dtype=np.int32)
+    wanted = np.zeros(n * n, dtype=bool)
+    for p in np.flatnonzero(dead & (state.stones == -me)):
+        for q in state.liberty_points(int(p)):
+            for r in state.nbr[q]:
+                if (r >= 0 and state.stones[r] == 0 and owner[r] == me and legal[r]
+                        and liberties_after(state.stones, state.chain, state.nbr, r, me, 2,
+                                            buf) >= 2):
+                    wanted[r] = True
     return wanted
 
 

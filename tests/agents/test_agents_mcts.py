@@ -228,3 +228,35 @@ O O . . O X O X X
 def test_does_not_pass_after_a_pass_with_a_group_in_question(seed):
     state = position(UNSETTLED_AFTER_PASS, WHITE, komi=7.5, opponent_passed=True)
     assert choose(state, playouts=4000, seed=seed, resign_below=0.0) != "pass"
+
+
+# Arena game (vs GNU Go level 1) at the end of its clean-up phase: white's G3-G2-H2-H1 are dead
+# inside black's area, but both their liberties (G1, J1) are self-ataris for black (J1+J2 would
+# have one liberty, J3; G1 one, F1). Black passed here and the referee counted the dead stones
+# for white: W+9.5 where both engines had claimed B+1.5.
+DEAD_BUT_EVERY_CAPTURE_A_SELF_ATARI = """
+O . O . . . . O O
+. O O O O O O O .
+O O . O O X O . O
+O . O O X X O O O
+O O X X . X X X X
+O X X . . . X X .
+X X . X X X O X .
+. . X X . X O O X
+. . . X X . . O .
+"""
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_cleanup_makes_a_self_atari_capture_safe_first(seed):
+    state = position(DEAD_BUT_EVERY_CAPTURE_A_SELF_ATARI, BLACK, komi=7.5, opponent_passed=True)
+    agent = MctsAgent(MctsConfig(playouts=1000), seed=seed)
+    first = agent.select_cleanup_move(state)
+    assert to_gtp(first, 9) == "F1"  # the point that gives G1 a liberty
+    for _ in range(12):  # white passes throughout, as GNU Go does once its own area is done
+        move = agent.select_cleanup_move(state)
+        if move == state.pass_move:
+            break
+        state.play(move)
+        state.play(state.pass_move)
+    assert all(state.stones[from_gtp(p, 9)] == 0 for p in ("G3", "G2", "H2", "H1"))
