@@ -3,6 +3,8 @@
 Tiny nets with random weights on 5x5, calibrated on random binary planes: the point is that
 every family converts, keeps its output shapes and stays close to fp32, not the speed."""
 
+import importlib
+
 import numpy as np
 import pytest
 import torch
@@ -156,3 +158,18 @@ def test_gate_record_picks_the_fastest_that_passed_on_this_machine(tmp_path):
 def test_side_files_sit_beside_the_checkpoint(tmp_path):
     assert sidecar(tmp_path / "gen7.safetensors", "gate.json") == tmp_path / "gen7.gate.json"
     assert sidecar("a/b.safetensors", "int8.onnx").name == "b.int8.onnx"
+
+
+@pytest.mark.parametrize("qat", [False, True])
+@pytest.mark.parametrize("dot_product_units", [False, True])
+def test_activations_use_all_8_bits_only_with_int8_dot_product_units(monkeypatch, qat,
+                                                                     dot_product_units):
+    module = importlib.import_module("dosaku.nets.inference.quantize")  # the package exports
+    # a function of the same name
+    monkeypatch.setattr(module, "int8_has_dot_product_units", lambda: dot_product_units)
+    mapping = module.qconfig_mapping(qat=qat)
+    activation = mapping.global_qconfig.activation()
+    reduced = activation.reduce_range if hasattr(activation, "reduce_range") else \
+        activation.activation_post_process.reduce_range
+    assert reduced is not dot_product_units
+    assert mapping.module_name_qconfigs["policy_head"] is None  # heads stay fp32
