@@ -62,12 +62,13 @@ def figure(value: float, digits: int) -> str:
 def gate_table(candidates) -> str:
     batches = sorted({b for c in candidates for b in c.speed})
     fp32 = candidates[0].speed
-    head = ["backend", "precision", "made by", "top-1 agreement", "policy KL", "value MAE",
-            "gate"] + [f"pos/s b{b} (× fp32)" for b in batches]
+    head = ["backend", "precision", "made by", "top-1 agreement", "top-1 within 1%",
+            "policy KL", "value MAE", "gate"] + [f"pos/s b{b} (× fp32)" for b in batches]
     rows = []
     for c in candidates:
         a = c.agreement
-        rows.append([c.backend, c.precision, c.note, figure(a.top1, 4), figure(a.kl, 5),
+        rows.append([c.backend, c.precision, c.note, figure(a.top1, 4),
+                     figure(a.near_top1, 4), figure(a.kl, 5),
                      figure(a.value_mae, 4), "pass" if c.passed else "FAIL"]
                     + [f"{c.speed[b]:,.0f} ({c.speed[b] / fp32[b]:.1f}×)" for b in batches])
     return table(head, rows)

@@ -70,7 +70,7 @@ def test_impossible_combinations_are_refused(tiny_net):
 
 
 def gate_record(path, speeds: dict[tuple[str, str], float], here=None):
-    candidates = [Candidate(b, p, Agreement(10, 1.0, 0.0, 0.0), True, {8: s})
+    candidates = [Candidate(b, p, Agreement(10, 1.0, 0.0, 0.0, 1.0), True, {8: s})
                   for (b, p), s in speeds.items()]
     write_record(GateRecord(str(path), here or machine(), candidates), sidecar(path, "gate.json"))
 

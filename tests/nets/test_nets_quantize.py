@@ -122,19 +122,22 @@ def test_agreement_figures():
     logits = np.array([[2.0, 1.0, 0.0], [0.0, 3.0, 1.0]])
     values = np.array([0.5, -0.5])
     same = agreement((logits, values), (logits, values))
-    assert same == Agreement(2, 1.0, pytest.approx(0.0, abs=1e-12), 0.0)
+    assert same == Agreement(2, 1.0, pytest.approx(0.0, abs=1e-12), 0.0, 1.0)
     swapped = logits[:, [1, 0, 2]]  # first position's top move changes, second's too
     moved = agreement((logits, values), (swapped, values + 0.1))
-    assert moved.top1 == 0.0 and moved.kl > 0.1
+    assert moved.top1 == 0.0 and moved.kl > 0.1 and moved.near_top1 == 0.0
     assert moved.value_mae == pytest.approx(0.1)
     assert same.passes() and not moved.passes()
     no_policy = agreement((None, values), (None, values + 0.01))
     assert np.isnan(no_policy.top1) and no_policy.passes()
     assert not agreement((None, values), (None, values + GATE.value_mae * 2)).passes()
+    tied = np.array([[1.0, 1.0 - 1e-3, -5.0], [1.0, 0.5, -5.0]])  # priors 0.5 and 0.4995
+    flipped = agreement((tied, None), (tied[:, [1, 0, 2]], None))
+    assert flipped.top1 == 0.0 and flipped.near_top1 == 0.5  # only the near-tie is near
 
 
 def candidate(backend, precision, passed, speed):
-    return Candidate(backend, precision, Agreement(10, 1.0, 0.0, 0.0), passed, speed)
+    return Candidate(backend, precision, Agreement(10, 1.0, 0.0, 0.0, 1.0), passed, speed)
 
 
 def test_gate_record_picks_the_fastest_that_passed_on_this_machine(tmp_path):
