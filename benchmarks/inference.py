@@ -4,9 +4,11 @@ For each model: torch fp32 / bf16 / fp16 / int8 and ONNX Runtime fp32 / int8, at
 (the search's default leaf batch) and 64 (self-play across games), with the agreement
 figures of :mod:`dosaku.nets.inference.gate` on held-out positions. Models:
 
-- ``gen0042``: the 9x9 Zero run's last net (resnet_b4c32, trained: weak but real), if present;
+- ``zero_9x9``: the shipped default 9x9 Zero net (``dosaku/models/zero_9x9.safetensors``,
+  resnet_b4c32, trained: weak but real), on its run's self-play positions if present;
 - ``resnet_b6c64`` on 9x9, randomly initialised (the issue's reference net);
-- ``alphago_policy`` on 19x19, randomly initialised (no trained one exists yet): speed only
+- the trained 19x19 SL policy (``training/alphago-sl-small``, 6 x 64 on alphago48), if present;
+- ``alphago_policy`` on 19x19 at the paper's size (13 x 192), randomly initialised: speed only
   means something; its agreement is that of a random net, whose policy is nearly flat.
 
 Positions: 9x9 from the Zero run's self-play shards (random games if absent), 19x19 from
@@ -32,20 +34,21 @@ from dosaku.cli.quantize import gate_table  # noqa: E402
 from dosaku.nets import create_model, load_model  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
-ZERO9 = ROOT / "training" / "zero9x9"
+ZERO9 = ROOT / "dosaku" / "models" / "zero_9x9.safetensors"
+ZERO9_SHARDS = ROOT / "training" / "zero9x9-r3" / "shards"
+SL19 = ROOT / "training" / "alphago-sl-small" / "model.safetensors"
 
 
 def models(names: list[str] | None):
     """(label, net, positions source) for each benchmarked model."""
     torch.manual_seed(0)
-    shards = ZERO9 / "shards" if (ZERO9 / "shards").is_dir() else None
-    found = []
-    trained = ZERO9 / "models" / "gen0042.safetensors"
-    if trained.is_file():
-        found.append(("gen0042 (resnet_b4c32, 9x9, trained)", load_model(trained), shards))
-    found.append(("resnet_b6c64 (9x9, random weights)",
-                  create_model("resnet_b6c64", board_size=9), shards))
-    found.append(("alphago_policy (19x19, random weights)",
+    shards = ZERO9_SHARDS if ZERO9_SHARDS.is_dir() else None
+    found = [("zero_9x9 (shipped, resnet_b4c32, 9x9, trained)", load_model(ZERO9), shards),
+             ("resnet_b6c64 (9x9, random weights)",
+              create_model("resnet_b6c64", board_size=9), shards)]
+    if SL19.is_file():
+        found.append(("SL policy (alphago_policy 6x64, 19x19, trained)", load_model(SL19), None))
+    found.append(("alphago_policy (13x192, 19x19, random weights)",
                   create_model("alphago_policy", board_size=19), None))
     return [m for m in found if names is None or any(n in m[0] for n in names)]
 
