@@ -46,8 +46,9 @@ from numba import njit
 import dosaku
 
 from ..rules import board as kernels
-from ..rules.board import HEAD, LIBS, NEXT, OK
+from ..rules.board import HEAD, LIBS, NEXT
 from ..rules.game import GameState
+from ..rules.playout import breathes
 from .rollout_patterns import (bucket, diamond_code, diamond_slot, ring_code, ring_slot,
                                shape_geometry)
 
@@ -176,12 +177,13 @@ def _freed(stones, chain, nbr, h, p, color, first):
 
 
 @njit(cache=True, inline="always")
-def is_candidate(stones, chain, ckey, nbr, diag, zkeys, p, color, ko):
-    """May a rollout play ``p``: empty, not the ko point, not suicide, not an own eye."""
+def is_candidate(stones, chain, nbr, diag, p, color, ko):
+    """May a rollout play ``p``: empty, not the ko point, not an own eye, not suicide (the
+    stone would have a liberty, its own or by a capture). The one rule for the features and
+    for the rollout kernel (:mod:`.rollout_playout`), where it is inlined."""
     if stones[p] != 0 or p == ko or kernels.is_eye(stones, nbr, diag, p, color):
         return False
-    outcome, _ = kernels.move_effect(stones, chain, ckey, nbr, zkeys, p, color)
-    return outcome == OK
+    return breathes(stones, chain, nbr, p, color)
 
 
 @njit(cache=True)
@@ -219,7 +221,7 @@ def all_features(stones, chain, ckey, nbr, diag, zkeys, ring, diamond, n, color,
     count = 0
     offsets[0] = 0
     for p in range(stones.shape[0]):
-        if not is_candidate(stones, chain, ckey, nbr, diag, zkeys, p, color, ko):
+        if not is_candidate(stones, chain, nbr, diag, p, color, ko):
             continue
         k = move_features(stones, chain, nbr, ring, diamond, n, p, color, last, response_bits,
                           pattern_offset, pattern_bits, indices[offsets[count]:])

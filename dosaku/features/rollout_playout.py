@@ -40,11 +40,11 @@ from dataclasses import dataclass
 import numpy as np
 from numba import njit
 
-from ..rules.board import HEAD, LIBS, NEXT, is_eye, place_stone
+from ..rules.board import HEAD, LIBS, NEXT, place_stone
 from ..rules.game import GameState
-from ..rules.playout import area_ownership, breathes, new_rng, rand_below
+from ..rules.playout import area_ownership, new_rng, rand_below
 from .rollout import (NEIGHBOUR, RESPONSE, RESPONSE_PATTERNS, SAVE_ATARI, RolloutWeights,
-                      last_point, saves_atari)
+                      is_candidate, last_point, saves_atari)
 from .rollout_patterns import (DIAMOND_PERM, RING_PERM, bucket, canonical_at, gather_states,
                                oriented_codes, other_side, point_state, ring_slot,
                                shape_geometry)
@@ -270,15 +270,6 @@ def _running_sums(empties, n_empty, weight, cumulative):
 
 
 @njit(cache=True, inline="always")
-def _is_candidate(stones, chain, nbr, diag, p, color, ko):
-    """:func:`dosaku.features.rollout.is_candidate`, inlined: empty, not the ko point, not an
-    own eye, and not suicide (the stone would have a liberty, its own or by a capture)."""
-    if stones[p] != 0 or p == ko or is_eye(stones, nbr, diag, p, color):
-        return False
-    return breathes(stones, chain, nbr, p, color)
-
-
-@njit(cache=True, inline="always")
 def choose_move(stones, chain, nbr, diag, color, ko, empties, n_empty, weight, cumulative,
                 total, rng):
     """Draw a candidate with probability proportional to ``weight``; -1 if there is none.
@@ -298,7 +289,7 @@ def choose_move(stones, chain, nbr, diag, color, ko, empties, n_empty, weight, c
             else:
                 hi = mid
         p = empties[lo]
-        if weight[p] > 0 and _is_candidate(stones, chain, nbr, diag, p, color, ko):
+        if weight[p] > 0 and is_candidate(stones, chain, nbr, diag, p, color, ko):
             return p
         set_aside += weight[p]
         weight[p] = 0.0

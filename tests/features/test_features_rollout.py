@@ -13,11 +13,10 @@ from dosaku.features import rollout as ro
 from dosaku.features.rollout import (RolloutFileError, RolloutLayout, RolloutWeights,
                                      load_rollout_weights, rollout_features,
                                      save_rollout_weights)
-from dosaku.features.rollout_patterns import RING_PERM, shape_geometry
-from dosaku.features.rollout_playout import rollout, run_rollout, shape_table
+from dosaku.features.rollout_patterns import RING_PERM
+from dosaku.features.rollout_playout import rollout
 from dosaku.features.symmetry import transform_move, transform_state
 from dosaku.rules.game import GameState
-from dosaku.rules.playout import new_rng
 from dosaku.rules.ruleset import JAPANESE
 from dosaku.rules.types import BLACK
 
@@ -127,33 +126,6 @@ def test_the_rollout_passes_only_without_candidates():
     """, ruleset=JAPANESE, to_play=BLACK)
     assert len(rollout_features(full, LAYOUT).moves) == 0
     assert WEIGHTS.probabilities(full)[-1] == 1.0
-
-
-@pytest.mark.parametrize("seed", range(4))
-def test_incremental_rollout_matches_the_policy_from_scratch(seed: int):
-    """Replay a traced rollout on GameState: at every move, the weights the rollout drew from
-    are the policy's probabilities over the candidates, up to normalisation."""
-    start = POSITIONS[3 + 7 * seed]
-    n, nn = start.size, start.size ** 2
-    ring, diamond = shape_geometry(n)
-    trace = np.zeros((3 * nn, nn))
-    moves = np.zeros(3 * nn, dtype=np.int32)
-    stones, chain, ckey = start.stones.copy(), start.chain.copy(), start.ckey.copy()
-    ko = start.ko_point if start.ko_color == start.to_play else -1
-    played = run_rollout(stones, chain, ckey, start.nbr, start.diag, start.zkeys, ring, diamond,
-                         n, shape_table(WEIGHTS), LAYOUT.response_bits, start.to_play, ko,
-                         ro.last_point(start), 3 * nn, new_rng(seed), trace, moves)
-    state = start.copy()
-    for t in range(played):
-        candidates = rollout_features(state, LAYOUT).moves
-        if len(candidates):
-            drawn = trace[t, candidates] / trace[t, candidates].sum()
-            assert np.allclose(drawn, WEIGHTS.probabilities(state)[candidates], rtol=1e-5)
-            assert moves[t] in candidates
-        else:
-            assert moves[t] == nn
-        state.play(int(moves[t]))
-    assert np.array_equal(state.stones, stones)
 
 
 def test_rollouts_end_and_score():

@@ -60,6 +60,9 @@ def test_every_turn_draws_from_the_policy(seed: int):
             assert np.allclose(drawn, WEIGHTS.probabilities(state)[candidates], rtol=1e-5)
             others = np.setdiff1d(np.flatnonzero(trace[t]), candidates)
             assert all(state.stones[p] == 0 for p in others)  # only ko, suicide or own eye
+            assert moves[t] in candidates
+        else:
+            assert moves[t] == start.size ** 2  # no candidate: a pass
         state.play(int(moves[t]))
     assert np.array_equal(state.stones, stones)
 
