@@ -372,44 +372,49 @@ def count_if_ended(state: GameState, ownership: np.ndarray) -> tuple[float, int]
     return black - white - state.komi, state.size * state.size - black - white
 
 
+def settled_board(state: GameState, ownership: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(dead stones, owner of every point of the area count with them taken off)."""
+    dead = dead_stones(state, ownership)
+    _, _, owner = area_counts(np.where(dead, 0, state.stones).astype(np.int8), state.nbr)
+    return dead, owner
+
+
+def safe_points(state: GameState, wanted: np.ndarray) -> np.ndarray:
+    """``wanted`` less the illegal moves and those that leave the new stone's chain with one
+    liberty (a stone the opponent could take back)."""
+    wanted = wanted & state.legal_mask()[:-1]
+    buf = np.empty(8, dtype=np.int32)
+    for p in np.flatnonzero(wanted):
+        if liberties_after(state.stones, state.chain, state.nbr, p, state.to_play, 2, buf) < 2:
+            wanted[p] = False
+    return wanted
+
+
 def cleanup_points(state: GameState, ownership: np.ndarray) -> np.ndarray:
     """bool[n*n]: legal moves of the side to move that capture towards a dead opponent chain
     (its liberties) or fill a neutral point, never putting its own stones in atari."""
-    me = state.to_play
-    dead = dead_stones(state, ownership)
+    dead, owner = settled_board(state, ownership)
     wanted = np.zeros(state.size * state.size, dtype=bool)
-    for p in np.flatnonzero(dead & (state.stones == -me)):
+    for p in np.flatnonzero(dead & (state.stones == -state.to_play)):
         wanted[state.liberty_points(int(p))] = True
-    _, _, owner = area_counts(np.where(dead, 0, state.stones).astype(np.int8), state.nbr)
-    wanted |= (owner == 0) & (state.stones == 0)
-    wanted &= state.legal_mask()[:-1]
-    buf = np.empty(8, dtype=np.int32)
-    for p in np.flatnonzero(wanted):
-        if liberties_after(state.stones, state.chain, state.nbr, p, me, 2, buf) < 2:
-            wanted[p] = False  # a stone the opponent could take back
-    return wanted
+    return safe_points(state, wanted | ((owner == 0) & (state.stones == 0)))
 
 
 def approach_points(state: GameState, ownership: np.ndarray) -> np.ndarray:
     """bool[n*n]: for dead opponent chains that :func:`cleanup_points` cannot approach (each
     liberty a self-atari), the empty points of our area next to such a liberty that we can
     fill safely: they give the capturing stone its liberties. (Arena game: white G3-H1 with
-    liberties G1 and J1 inside black's area, black J2 with one more liberty, J3; black must
-    fill J3 or F1 before G1 or J1 capture.)"""
-    me, n = state.to_play, state.size
-    dead = dead_stones(state, ownership)
-    _, _, owner = area_counts(np.where(dead, 0, state.stones).astype(np.int8), state.nbr)
-    legal = state.legal_mask()[:-1]
-    buf = np.empty(8, dtype=np.int32)
-    wanted = np.zeros(n * n, dtype=bool)
+    liberties G1 and J1 inside black's area, black's J1 and G1 self-ataris; black fills F1
+    first, then G1 captures.)"""
+    me = state.to_play
+    dead, owner = settled_board(state, ownership)
+    wanted = np.zeros(state.size * state.size, dtype=bool)
     for p in np.flatnonzero(dead & (state.stones == -me)):
         for q in state.liberty_points(int(p)):
             for r in state.nbr[q]:
-                if (r >= 0 and state.stones[r] == 0 and owner[r] == me and legal[r]
-                        and liberties_after(state.stones, state.chain, state.nbr, r, me, 2,
-                                            buf) >= 2):
+                if r >= 0 and state.stones[r] == 0 and owner[r] == me:
                     wanted[r] = True
-    return wanted
+    return safe_points(state, wanted)
 
 
 def replace_options(config: MctsConfig, **options) -> MctsConfig:
