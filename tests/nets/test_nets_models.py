@@ -61,6 +61,19 @@ def test_gradients_are_finite_and_reach_every_parameter(name: str, head: str):
         assert torch.isfinite(p.grad).all(), f"{pname} has a non-finite gradient"
 
 
+def test_alphago_value_head_keeps_a_gradient_when_its_projection_is_negative_everywhere():
+    """The one-filter 1x1 convolution has no rectifier: the first value nets trained with one
+    sat at v = constant (MSE 1.000) because that single channel was negative on every point,
+    so nothing below the fully connected layers ever learned again."""
+    torch.manual_seed(0)
+    model = create_model(tiny("alphago_value", board_size=7)).train()
+    with torch.no_grad():
+        model.value_head.conv[0].bias.fill_(-100.0)
+    model(planes(model.config, 4)).value.square().mean().backward()
+    trunk_grad = sum(p.grad.abs().sum() for p in model.backbone.parameters())
+    assert trunk_grad > 0, "no gradient reaches the trunk through the value head"
+
+
 # presets that shrink to the same tiny net (resnet_b6c64 and resnet_b20c256, ...) train once
 OVERFIT = {tiny(name, head="dual", board_size=5): name for name in reversed(NAMES)}
 
