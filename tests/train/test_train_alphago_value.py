@@ -106,3 +106,46 @@ def test_the_presets_name_real_fields():
         cfg = load_config(ValueConfig, root / "configs" / name)
         assert cfg.encoder == "alphago49" and cfg.max_u < cfg.max_moves
     assert GameState(5).move_number == 0
+
+
+def test_an_int8_sampler_samples_nearly_fp32s_distribution_and_trains_nothing():
+    from dosaku.train.alphago.selfplay import with_int8_sampler
+
+    torch.manual_seed(0)
+    player = PolicyPlayer(create_model("alphago_policy", blocks=3, channels=16,
+                                       encoder="alphago48", head="policy", board_size=7))
+    fast = with_int8_sampler(player, 7, 7.5, np.random.default_rng(0), games=4, moves=40)
+    assert fast.model is player.model and fast.sampler is not None
+    states = [GameState(7) for _ in range(8)]
+    for k, s in enumerate(states):
+        for move in range(k * 3):
+            s.play(int(np.flatnonzero(s.legal_mask()[:-1])[move % 5]))
+    planes = np.stack([player.encoder.encode(s) for s in states])
+    ref = torch.log_softmax(player.logits(planes).double(), 1)
+    got = torch.log_softmax(fast.logits(planes).double(), 1)
+    kl = float((ref.exp() * (ref - got)).sum(1).mean())
+    assert 0 < kl < 0.01  # int8 arithmetic (not the same net), nearly the same policy
+
+
+def test_a_run_resumes_with_int8_sampling_but_refuses_another_recipe(tmp_path):
+    import dataclasses
+
+    import pytest
+
+    save_model(tiny_policy(1), tmp_path / "sl.safetensors")
+    save_model(tiny_policy(2), tmp_path / "rl.safetensors")
+    cfg = ValueConfig(sl_model=str(tmp_path / "sl.safetensors"),
+                      rl_model=str(tmp_path / "rl.safetensors"), selfplay_games=6,
+                      shard_games=6, max_moves=30, min_pass_move=25, max_u=20, blocks=2,
+                      channels=8, batch_size=4, steps=2, validate_every=2,
+                      checkpoint_every=2, keep_checkpoints=1, test_per_mille=300)
+    run = tmp_path / "value"
+    run_value(cfg, run)
+    with pytest.raises(ValueError, match="different config"):
+        run_value(dataclasses.replace(cfg, max_u=10, selfplay_precision="int8"), run)
+    assert run_value(dataclasses.replace(cfg, steps=4, selfplay_precision="int8"),
+                     run)["step"] == 4
+    fast = run_value(dataclasses.replace(cfg, selfplay_precision="int8"), tmp_path / "int8")
+    assert fast["train_positions"] + fast["test_positions"] == 6
+    with pytest.raises(ValueError, match="selfplay_precision"):
+        run_value(dataclasses.replace(cfg, selfplay_precision="int4"), tmp_path / "other")

@@ -199,6 +199,11 @@ class ValueConfig(NetTrainingConfig, SelfPlayConfig, DataConfig):
     """The RL policy net that plays from move U+1 on."""
     selfplay_games: int = 20000
     """Self-play games (= positions) to generate (30M in the paper)."""
+    selfplay_precision: str = "fp32"
+    """``fp32`` or ``int8``: the arithmetic of the SL and RL nets that *sample* the games
+    (:mod:`dosaku.nets.inference`, calibrated on positions of the first training games). int8
+    samples from nearly the same distribution (policy KL ~2e-4 on the 6 x 64 SL net) about
+    3x faster per game; it may change when a run resumes (``RUNTIME_FIELDS``)."""
     shard_games: int = 32
     """Games played at once and written as one data shard (the unit of resume)."""
     max_u: int = 300
@@ -220,6 +225,10 @@ class ValueConfig(NetTrainingConfig, SelfPlayConfig, DataConfig):
 
 
 Config = TypeVar("Config", SLConfig, RolloutConfig, RLConfig, ValueConfig)
+
+RUNTIME_FIELDS = ("steps", "threads", "selfplay_precision")
+"""Fields a resumed run may change: how long and how fast it runs, not what it learns from
+(``steps`` extends a run; int8 sampling draws from nearly fp32's distribution)."""
 
 
 def load_config(kind: type[Config], path: str | Path | None = None,

@@ -30,7 +30,7 @@ import torch
 from safetensors import safe_open
 from safetensors.torch import save_file
 
-from .config import Config, from_json, to_json
+from .config import RUNTIME_FIELDS, Config, from_json, to_json
 
 STEP_FILE = re.compile(r"step(\d{8})\.safetensors")
 
@@ -47,16 +47,18 @@ class RunFolder:
     def prepare(self, cfg: Config) -> None:
         """Create the folder, or check that it holds a run of the same config.
 
-        ``steps`` alone may differ (a run is extended by asking for more); any other field
-        raises ValueError, so one folder never mixes two recipes.
+        Only :data:`.config.RUNTIME_FIELDS` may differ (``steps`` extends a run); any other
+        field raises ValueError, so one folder never mixes two recipes.
         """
         self.checkpoints.mkdir(parents=True, exist_ok=True)
         saved = self.root / "config.json"
         if saved.exists():
             before = from_json(type(cfg), saved.read_text())
-            if dataclasses.replace(before, steps=cfg.steps) != cfg:
+            runtime = {f: getattr(cfg, f) for f in RUNTIME_FIELDS if hasattr(cfg, f)}
+            if dataclasses.replace(before, **runtime) != cfg:
                 raise ValueError(f"{saved} holds a different config; use a new run folder, "
-                                 f"or the same config (and flags) to resume")
+                                 f"or the same config (and flags) to resume (only "
+                                 f"{', '.join(RUNTIME_FIELDS)} may change)")
         write_atomic(saved, to_json(cfg).encode())
 
     def model_path(self, step: int) -> Path:

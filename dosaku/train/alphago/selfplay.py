@@ -76,21 +76,26 @@ class PolicyPlayer:
     """A policy net that samples moves ∝ π(a|s)^(1/temperature) over the candidates.
 
     ``temperature`` 1 is the paper's sampling; 0 plays the most probable candidate.
+    ``sampler``: a faster copy of ``model`` (:func:`dosaku.nets.inference.quantize`'s int8)
+    that computes the sampling logits instead; ``model`` stays the net that is trained.
     """
 
-    def __init__(self, model: GoNet, temperature: float = 1.0, name: str = "policy"):
+    def __init__(self, model: GoNet, temperature: float = 1.0, name: str = "policy",
+                 sampler: torch.nn.Module | None = None):
         if model.policy_head is None:
             raise ValueError(f"{name}: the model has a {model.config.head} head, no policy")
         self.model = model
+        self.sampler = sampler
         self.encoder = encoder_named(model.config.encoder)
         self.temperature = temperature
         self.name = name
 
     def logits(self, planes: np.ndarray) -> torch.Tensor:
         """Policy logits (B, n*n + 1) of uint8 planes (B, C, n, n), without gradients."""
-        self.model.eval()
+        net = self.sampler if self.sampler is not None else self.model
+        net.eval()
         with torch.inference_mode():
-            return self.model(torch.from_numpy(planes).float()).policy
+            return net(torch.from_numpy(planes).float()).policy
 
     def choose(self, states: Sequence[GameState], masks: np.ndarray,
                rng: np.random.Generator) -> Choice:
@@ -196,3 +201,19 @@ def match_win_rate(first: PolicyPlayer, second: PolicyPlayer, games: int, size: 
     results = outcomes(states, cleanup_playouts, rng)
     wins = int(sum(r == c for r, c in zip(results, first_color)))
     return wins, games
+
+
+def with_int8_sampler(player: PolicyPlayer, size: int, komi: float, rng: np.random.Generator,
+                      games: int = 8, moves: int = 240, keep: int = 256) -> PolicyPlayer:
+    """``player`` with an int8 copy of its net as the sampler (:mod:`dosaku.nets.inference`),
+    calibrated on ``keep`` positions spread over ``games`` of its own sampled games of
+    ``moves`` moves: the positions it will meet, on any board, with no data set needed."""
+    from dosaku.nets.inference import quantize
+
+    seen: list[np.ndarray] = []
+    play_games([GameState(size, komi) for _ in range(games)], lambda g, s: player, rng,
+               moves, moves, on_choice=lambda g, p, choice: seen.append(choice.planes))
+    planes = np.concatenate(seen)
+    planes = planes[np.linspace(0, len(planes) - 1, min(keep, len(planes))).astype(int)]
+    sampler = quantize(player.model, "int8", torch.from_numpy(planes).float())
+    return PolicyPlayer(player.model, player.temperature, player.name, sampler)

@@ -41,7 +41,7 @@ from dosaku.rules.game import GameState
 from .config import ValueConfig, to_json
 from .positions import encode_positions, held_out_games, is_held_out, raw_games
 from .run_folder import RunFolder, load_optimizer
-from .selfplay import PolicyPlayer, outcomes, play_games
+from .selfplay import PolicyPlayer, outcomes, play_games, with_int8_sampler
 from .sl import build_optimizer, learning_rate
 
 
@@ -122,6 +122,18 @@ def selfplay_positions(sl: PolicyPlayer, rl: PolicyPlayer, cfg: ValueConfig,
     return ValuePositions(packed, values, ids, encoder.planes, size), games - len(found)
 
 
+def sampling_player(cfg: ValueConfig, path: str, name: str) -> PolicyPlayer:
+    """The policy net at ``path`` as a sampling player in ``cfg.selfplay_precision``."""
+    player = PolicyPlayer(load_model(path), cfg.temperature, name=name)
+    if cfg.selfplay_precision == "int8":
+        rng = np.random.default_rng([cfg.seed, zlib.crc32(name.encode())])
+        return with_int8_sampler(player, player.model.config.board_size, cfg.komi, rng)
+    if cfg.selfplay_precision != "fp32":
+        raise ValueError(f"selfplay_precision must be 'fp32' or 'int8', got "
+                         f"{cfg.selfplay_precision!r}")
+    return player
+
+
 def generate_selfplay(cfg: ValueConfig, data: Path) -> dict:
     """Play the shards of self-play games that are not yet on disk; a summary."""
     data.mkdir(parents=True, exist_ok=True)
@@ -129,8 +141,8 @@ def generate_selfplay(cfg: ValueConfig, data: Path) -> dict:
     missing = [i for i in range(shards) if not (data / f"shard{i:05d}.npz").exists()]
     dropped = 0
     if missing:
-        sl = PolicyPlayer(load_model(cfg.sl_model), cfg.temperature, name="sl")
-        rl = PolicyPlayer(load_model(cfg.rl_model), cfg.temperature, name="rl")
+        sl, rl = (sampling_player(cfg, path, name) for path, name in ((cfg.sl_model, "sl"),
+                                                                        (cfg.rl_model, "rl")))
         with tqdm(total=len(missing) * cfg.shard_games, desc="value games", unit="game") as bar:
             for i in missing:
                 rng = np.random.default_rng([cfg.seed, i])  # a shard is the same on resume
