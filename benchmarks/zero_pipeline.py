@@ -75,7 +75,8 @@ def main(argv: list[str] | None = None) -> None:
     cfg = dataclasses.replace(cfg, parallel_games=min(cfg.parallel_games, args.games))
     torch.manual_seed(0)
     model = load_model(args.model) if args.model else create_model(
-        cfg.model, board_size=cfg.board_size, head="dual", encoder="agz17")
+        cfg.model, board_size=cfg.board_size, head="dual", encoder="agz17",
+        ownership=cfg.ownership_weight > 0)
     batch = cfg.parallel_games * cfg.leaves_per_game
     tmp = Path(os.environ.get("TMPDIR", "/tmp")) / f"zero-bench-{os.getpid()}"
     rows: dict[str, dict] = {}

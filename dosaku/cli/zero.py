@@ -51,9 +51,10 @@ def plot_command(args: argparse.Namespace) -> int:
     evals = [e for e in entries if e["phase"] == "eval"]
     gnugo = [e for e in entries if e["phase"] == "gnugo"]
     fig, (losses, elo, play) = plt.subplots(1, 3, figsize=(16, 4))
-    for key in ("policy_loss", "value_loss"):
-        losses.plot([e["generation"] for e in train], [e[key] for e in train], marker=".",
-                    label=key.replace("_", " "))
+    for key in ("policy_loss", "value_loss", "ownership_loss"):
+        points = [(e["generation"], e[key]) for e in train if key in e]
+        if points:
+            losses.plot(*zip(*points), marker=".", label=key.replace("_", " "))
     losses.set_xlabel("generation")
     losses.set_title("training loss")
     losses.legend()

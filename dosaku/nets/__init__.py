@@ -3,7 +3,7 @@
 - :mod:`~dosaku.nets.config`: :class:`ModelConfig`, the typed description of a net.
 - :mod:`~dosaku.nets.blocks`, :mod:`~dosaku.nets.backbones`, :mod:`~dosaku.nets.heads`:
   building blocks, the five backbones (resnet, mobilenet, densenet, transformer, alphago),
-  the policy / value / dual heads.
+  the policy / value / dual heads and the auxiliary ownership head.
 - :mod:`~dosaku.nets.model`: :class:`GoNet`, the registry and :func:`create_model`.
 - :mod:`~dosaku.nets.checkpoint`: :func:`save_model` / :func:`load_model` (safetensors + JSON).
 """

@@ -1,9 +1,9 @@
 """ModelConfig: everything needed to rebuild a network, and nothing else.
 
 A config names a *family* (the backbone), its depth (``blocks``) and width (``channels``), a
-*head* (``policy``, ``value`` or ``dual``), the board size and the feature encoder whose
-planes the net reads. Checkpoints store it as JSON, so :func:`dosaku.nets.load_model` needs
-nothing but the file.
+*head* (``policy``, ``value`` or ``dual``, optionally with an auxiliary ``ownership`` head), the
+board size and the feature encoder whose planes the net reads. Checkpoints store it as JSON,
+so :func:`dosaku.nets.load_model` needs nothing but the file.
 
 The networks layer never imports :mod:`dosaku.features` (nets see tensors only), so the plane
 count of each encoder is written down here as well; ``tests/nets`` checks that this table
@@ -68,6 +68,10 @@ class ModelConfig:
     """Value head: filters of its 1x1 convolution (1 in AlphaGo Zero)."""
     value_hidden: int = 256
     """Value head: units of its hidden fully connected layer (256 in both papers)."""
+    ownership: bool = False
+    """Add KataGo's auxiliary ownership head (Wu 2019, section 4.1): who owns each point at
+    the game's end, a training target only (``GoNet.forward_with_ownership``); ``forward``,
+    search and export ignore it. Dual-headed non-alphago nets only."""
 
     def __post_init__(self) -> None:
         self.check()
@@ -104,6 +108,10 @@ class ModelConfig:
                                                  f"divide {self.channels} channels")
         if self.family == "alphago" and self.blocks < 2:
             raise ConfigError("blocks", "an alphago net has at least 2 layers")
+        if self.ownership and (self.family == "alphago" or self.head != "dual"):
+            raise ConfigError("ownership", f"the ownership head needs a dual head on a "
+                                           f"non-alphago family, not {self.family} with "
+                                           f"head {self.head!r}")
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)

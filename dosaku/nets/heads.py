@@ -1,4 +1,5 @@
-"""Heads: (B, C, n, n) features -> move logits (B, n*n + 1) and/or a value (B,) in [-1, 1].
+"""Heads: (B, C, n, n) features -> move logits (B, n*n + 1) and/or a value (B,) in [-1, 1],
+and optionally an ownership map (B, n, n) in [-1, 1].
 
 Move ``m`` is ``row * n + col``; the last logit is the pass. Values are from the side to
 move's point of view (+1: the side to move wins).
@@ -16,6 +17,10 @@ move's point of view (+1: the side to move wins).
   channel can die, every pre-activation negative on every point, and then no gradient reaches
   the fully connected layers' inputs or the trunk again. It did: the first value nets stayed
   at v = constant, MSE 1.000, with that channel positive on 0.0% of points.
+- :class:`OwnershipHead`: KataGo's auxiliary ownership head (Wu 2019, section 4.1): for every
+  point, who owns it when the game ends, +1 the side to move, -1 the opponent, 0 neither. A
+  training target only: n*n signals per position where the outcome gives one, each pointing at
+  the part of the board that was mispredicted.
 """
 
 from __future__ import annotations
@@ -68,3 +73,22 @@ class AlphaGoValueHead(nn.Module):
 
     def forward(self, features: torch.Tensor) -> torch.Tensor:
         return torch.tanh(self.fc(self.conv(features).flatten(1))).squeeze(1)  # (B,)
+
+
+class OwnershipHead(nn.Module):
+    """A 1x1 ConvBN with ReLU at the trunk's width, then a 1x1 convolution to one channel and
+    tanh: (B, C, n, n) -> (B, n, n) in [-1, 1].
+
+    KataGo takes ownership off the value head's first 1x1 layer in the same way. The hidden
+    layer keeps the one output channel from being a bare linear read of the trunk; the last
+    convolution has a bias and no batch norm, which would tie every batch's ownership to one
+    learned mean and spread. Being fully convolutional, it fits any board size.
+    """
+
+    def __init__(self, channels: int):
+        super().__init__()
+        self.conv = ConvBN(channels, channels, kernel=1)
+        self.out = nn.Conv2d(channels, 1, 1)
+
+    def forward(self, features: torch.Tensor) -> torch.Tensor:
+        return torch.tanh(self.out(self.conv(features))).squeeze(1)  # (B, n, n)

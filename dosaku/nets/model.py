@@ -19,7 +19,8 @@ from torch import nn
 
 from .backbones import BACKBONES
 from .config import FAMILIES, ConfigError, ModelConfig
-from .heads import AlphaGoPolicyHead, AlphaGoValueHead, PolicyHead, ValueHead
+from .heads import (AlphaGoPolicyHead, AlphaGoValueHead, OwnershipHead, PolicyHead,
+                    ValueHead)
 
 
 class NetOutput(NamedTuple):
@@ -31,7 +32,9 @@ class NetOutput(NamedTuple):
 
 
 class GoNet(nn.Module):
-    """``backbone`` features -> ``policy_head`` and/or ``value_head``, built from ``config``."""
+    """``backbone`` features -> ``policy_head`` and/or ``value_head``, built from ``config``;
+    with ``config.ownership`` also an ``ownership_head`` that only training reads, through
+    :meth:`forward_with_ownership` (``forward``, and so search and export, never run it)."""
 
     def __init__(self, config: ModelConfig):
         super().__init__()
@@ -48,11 +51,26 @@ class GoNet(nn.Module):
             value = ValueHead(c, n, config.value_channels, config.value_hidden)
         self.policy_head = policy if wants_policy else None
         self.value_head = value if wants_value else None
+        self.ownership_head = OwnershipHead(c) if config.ownership else None
 
     def forward(self, planes: torch.Tensor) -> NetOutput:
         """planes (B, C_in, n, n) float -> NetOutput(policy logits, value)."""
         self.check_input(planes)
+        return self.heads(self.backbone.forward_features(planes))
+
+    def forward_with_ownership(self, planes: torch.Tensor) -> tuple[NetOutput, torch.Tensor]:
+        """planes -> (NetOutput, ownership (B, n, n) in [-1, 1], +1: the side to move owns
+        the point at the game's end). Training's pass: one trunk for all three heads.
+
+        Raises ValueError if the net was built without ``config.ownership``.
+        """
+        if self.ownership_head is None:
+            raise ValueError("this net has no ownership head (ModelConfig.ownership is False)")
+        self.check_input(planes)
         features = self.backbone.forward_features(planes)  # (B, C, n, n)
+        return self.heads(features), self.ownership_head(features)
+
+    def heads(self, features: torch.Tensor) -> NetOutput:
         policy = self.policy_head(features) if self.policy_head is not None else None
         value = self.value_head(features) if self.value_head is not None else None
         return NetOutput(policy, value)

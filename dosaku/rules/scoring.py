@@ -43,6 +43,12 @@ def tromp_taylor_score(state: GameState) -> float:
     return black - white - state.komi
 
 
+def tromp_taylor_ownership(state: GameState) -> np.ndarray:
+    """int8[n*n]: who owns each point of the board exactly as it stands, +1 black, -1 white, 0
+    neither (the points :func:`tromp_taylor_score` counts; self-play's ownership targets)."""
+    return area_counts(state.stones, state.nbr)[2]
+
+
 def ownership(state: GameState, playouts: int = 256, seed: int = 0) -> np.ndarray:
     """Mean Tromp-Taylor ownership (float64[n*n], +1 black .. -1 white) over random playouts."""
     total = np.empty(state.size * state.size, dtype=np.float64)

@@ -25,6 +25,7 @@ TINY = {
     "alphago_policy": dict(name="alphago_policy", blocks=3, channels=8),
     "alphago_value": dict(name="alphago_value", blocks=3, channels=8),
     "value-only": dict(name="resnet_b1c8", head="value"),
+    "ownership": dict(name="resnet_b1c8", ownership=True),  # the head is training's only
 }
 
 
@@ -91,7 +92,7 @@ def test_quantization_aware_finetuning_moves_towards_fp32():
 
 
 @pytest.mark.parametrize("kind", ["resnet+se+pool", "transformer", "alphago_policy",
-                                  "value-only"])
+                                  "value-only", "ownership"])
 def test_onnx_export_says_what_torch_says(kind, tmp_path):
     net = tiny(kind)
     path = export_onnx(net, tmp_path / "net.onnx")

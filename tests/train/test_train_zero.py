@@ -58,7 +58,7 @@ def test_shards_and_symmetric_sampling(tmp_path):
     assert not list(tmp_path.glob("*.tmp"))
     window = ReplayWindow.load(tmp_path, window_games=10)
     assert window.games == 3 and len(window) > 0
-    planes, policy, value = window.sample(32, np.random.default_rng(0))
+    planes, policy, value, *_ = window.sample(32, np.random.default_rng(0))
     assert planes.shape[0] == 32 and planes.dtype == np.float32
     assert np.allclose(policy.sum(axis=1), 1.0, atol=1e-2)  # stored as float16
     assert set(np.unique(value)) <= {-1.0, 1.0}

@@ -1,10 +1,16 @@
 """The replay buffer: self-play games as compressed shards on disk, a window of recent games.
 
-A shard is one ``.npz`` (planes uint8, policy float16, value int8, plus how many games it
-holds), written to a temporary name and renamed, so a shard either exists whole or not at all:
-killing the run never leaves half a shard, and a finished game is never lost. The window is the
-newest shards holding at least ``window_games`` games; training samples positions uniformly
-from it, each under a random one of the 8 board symmetries (AlphaGo Zero, "data augmentation").
+A shard is one ``.npz`` (planes uint8, policy float16, value int8, ownership int8 (P, n, n)
+with its mask ``has_ownership`` bool (P,), plus how many games it holds), written to a
+temporary name and renamed, so a shard either exists whole or not at all: killing the run
+never leaves half a shard, and a finished game is never lost. The window is the newest shards
+holding at least ``window_games`` games; training samples positions uniformly from it, each
+under a random one of the 8 board symmetries (AlphaGo Zero, "data augmentation"), which turns
+the planes, the policy and the ownership map alike.
+
+Positions without an ownership target (resigned games, and every position of a shard written
+before ownership was recorded) hold zeros with ``has_ownership`` False: old shards load and
+train unchanged, and the ownership loss skips them.
 """
 
 from __future__ import annotations
@@ -12,6 +18,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 
@@ -29,15 +36,53 @@ def write_shard(path: Path, records: list[SelfPlayRecord]) -> None:
             f, planes=np.concatenate([r.planes for r in records]),
             policy=np.concatenate([r.policy for r in records]).astype(np.float16),
             value=np.concatenate([r.value for r in records]),
+            ownership=np.concatenate([ownership_of(r) for r in records]),
+            has_ownership=np.concatenate([np.full(len(r.value), r.ownership is not None)
+                                          for r in records]),
             games=np.array(len(records)))
         f.flush()
         os.fsync(f.fileno())
     os.replace(tmp, path)
 
 
+def ownership_of(record: SelfPlayRecord) -> np.ndarray:
+    """int8 (P, n, n): the record's ownership targets, zeros where it has none."""
+    if record.ownership is not None:
+        return record.ownership.astype(np.int8)
+    return np.zeros((len(record.value),) + record.planes.shape[-2:], dtype=np.int8)
+
+
 def shard_paths(folder: Path) -> list[Path]:
     """Finished shards, oldest first (names sort by generation and index)."""
     return sorted(folder.glob("*.npz"))
+
+
+def read_shard(path: Path) -> tuple[np.ndarray, ...]:
+    """(planes, policy, value, ownership, has_ownership, games) of one shard; a shard written
+    before ownership was recorded gets zeros and a False mask."""
+    with np.load(path) as shard:
+        planes, policy, value = shard["planes"], shard["policy"], shard["value"]
+        if "ownership" in shard.files:
+            ownership, has = shard["ownership"], shard["has_ownership"]
+        else:
+            ownership = np.zeros((len(value),) + planes.shape[-2:], dtype=np.int8)
+            has = np.zeros(len(value), dtype=bool)
+        return planes, policy, value, ownership, has, int(shard["games"])
+
+
+class Batch(NamedTuple):
+    """A training batch, every array turned by the same symmetry per position."""
+
+    planes: np.ndarray
+    """float32 (B, C, n, n)."""
+    policy: np.ndarray
+    """float32 (B, n*n + 1): the search's visit distributions."""
+    value: np.ndarray
+    """float32 (B,): the outcome z from the side to move."""
+    ownership: np.ndarray
+    """float32 (B, n, n): the final owner of each point from the side to move."""
+    has_ownership: np.ndarray
+    """bool (B,): which positions have an ownership target."""
 
 
 @dataclass
@@ -47,6 +92,8 @@ class ReplayWindow:
     planes: np.ndarray
     policy: np.ndarray
     value: np.ndarray
+    ownership: np.ndarray
+    has_ownership: np.ndarray
     games: int
 
     @classmethod
@@ -55,25 +102,28 @@ class ReplayWindow:
         for path in reversed(shard_paths(folder)):
             if games >= window_games:
                 break
-            with np.load(path) as shard:
-                chosen.append((shard["planes"], shard["policy"], shard["value"]))
-                games += int(shard["games"])
+            *arrays, count = read_shard(path)
+            chosen.append(arrays)
+            games += count
         if not chosen:
             raise FileNotFoundError(f"no self-play shards in {folder}")
-        planes, policy, value = (np.concatenate(parts) for parts in zip(*reversed(chosen)))
-        return cls(planes, policy.astype(np.float32), value, games)
+        planes, policy, value, ownership, has = (np.concatenate(parts)
+                                                 for parts in zip(*reversed(chosen)))
+        return cls(planes, policy.astype(np.float32), value, ownership, has, games)
 
     def __len__(self) -> int:
         return len(self.value)
 
-    def sample(self, batch: int, rng: np.random.Generator):
-        """(planes float32 (B, C, n, n), policy (B, n*n+1), value (B,)), uniformly sampled
-        positions, each turned by a random symmetry."""
+    def sample(self, batch: int, rng: np.random.Generator) -> Batch:
+        """``batch`` uniformly sampled positions, each turned by a random symmetry."""
         index = rng.integers(len(self), size=batch)
         n = self.planes.shape[-1]
         planes = np.empty((batch,) + self.planes.shape[1:], dtype=np.float32)
         policy = np.empty((batch, self.policy.shape[1]), dtype=np.float32)
+        ownership = np.empty((batch, n, n), dtype=np.float32)
         for row, (i, k) in enumerate(zip(index, rng.integers(8, size=batch))):
             planes[row] = transform_planes(self.planes[i], int(k))
             policy[row] = transform_policy(self.policy[i], int(k), n)
-        return planes, policy, self.value[index].astype(np.float32)
+            ownership[row] = transform_planes(self.ownership[i], int(k))
+        return Batch(planes, policy, self.value[index].astype(np.float32), ownership,
+                     self.has_ownership[index])

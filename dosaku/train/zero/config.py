@@ -92,6 +92,11 @@ class ZeroConfig:
     """If > 0, the learning rate is divided by 10 every this-many generations."""
     weight_decay: float = 1e-4
     """L2 regularisation c·‖θ‖² (AlphaGo Zero: 1e-4)."""
+    ownership_weight: float = 0.0
+    """KataGo's auxiliary ownership target (Wu 2019, section 4.1): if > 0 the net is built
+    with an ownership head and the loss adds this × the per-point squared error of the
+    predicted final ownership (KataGo: 1.5); 0 = no head, no term. Self-play records the
+    target either way, so a later run can use this run's shards."""
     # -- evaluation ------------------------------------------------------------------------------
     eval_games: int = 10
     """Games new vs. previous net each generation (0 = none)."""

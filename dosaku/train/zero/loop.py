@@ -131,7 +131,8 @@ def save_atomic(model: GoNet, path: Path, provenance: dict) -> None:
 def initial_model(cfg: ZeroConfig, run: RunFolder) -> None:
     if run.latest_generation() < 0:
         torch.manual_seed(cfg.seed)
-        model = create_model(cfg.model, board_size=cfg.board_size, head="dual", encoder="agz17")
+        model = create_model(cfg.model, board_size=cfg.board_size, head="dual", encoder="agz17",
+                             ownership=cfg.ownership_weight > 0)
         save_atomic(model, run.model_path(0), {"generation": 0, "games": 0})
 
 

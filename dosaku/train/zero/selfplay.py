@@ -11,6 +11,15 @@ when the game ends every record gets z = ±1 from its side to move (the value ta
 playout cap randomization (KataGo, Wu 2019) most moves get a cheap search and are not
 recorded; a random quarter get the full search, noise and a record.
 
+Every record also gets the final ownership of each point from its side to move (KataGo's
+auxiliary target, Wu 2019, section 4.1): +1 the side to move owns the point, -1 the opponent,
+0 neither. It is the Tromp-Taylor owner on the final board, the very count that decides z, so
+the two targets never disagree; a game stopped at the move limit is scored, and owned, as it
+stands. A resigned game has no ownership target: its board is unfinished (frameworks not yet
+closed, dead stones still on it), and counting it as it stands would teach that an open
+framework is dame and a dead group alive. Its record holds ``ownership = None`` and the buffer
+masks those positions out of the ownership loss (they still train policy and value).
+
 Resignation (AlphaGo Zero): a game resigns when the root value falls below the threshold,
 except a fraction of games that are played out to measure how often resigning would have been
 wrong. Each record keeps the lowest root value its winner saw, so the run can choose a
@@ -27,7 +36,7 @@ import numpy as np
 
 from dosaku.features import encoder_named
 from dosaku.rules.game import GameState
-from dosaku.rules.scoring import tromp_taylor_score
+from dosaku.rules.scoring import tromp_taylor_ownership, tromp_taylor_score
 from dosaku.rules.types import BLACK, WHITE
 from dosaku.search.evaluator import Evaluator
 from dosaku.search.puct import Search, SearchConfig
@@ -59,6 +68,9 @@ class SelfPlayRecord:
     winner_min_value: float = 1.0
     """The lowest root value the winner saw before its moves: a played-through game where it
     is below the threshold would have been resigned by the winner (a false positive)."""
+    ownership: np.ndarray | None = None
+    """int8 (P, n, n): the final owner of each point from the recorded position's side to
+    move (+1 it, -1 the opponent, 0 neither); None for a resigned game (see the module doc)."""
 
 
 @dataclass
@@ -134,6 +146,10 @@ class SelfPlayGame:
         winner = -resigner if resigner else (BLACK if score > 0 else WHITE)
         n = self.cfg.board_size
         colors = np.array(self.colors, dtype=np.int8)
+        ownership = None
+        if not resigner:
+            owner = tromp_taylor_ownership(self.state).reshape(n, n)  # +1 black, -1 white
+            ownership = (colors[:, None, None] * owner).astype(np.int8)  # (P, n, n)
         self.result = SelfPlayRecord(
             planes=np.stack(self.planes) if self.planes else np.zeros((0, 17, n, n), np.uint8),
             policy=np.stack(self.policies) if self.policies
@@ -142,7 +158,7 @@ class SelfPlayGame:
             moves=list(self.state.moves), winner=winner, score=score,
             resigned=bool(resigner), playthrough=self.playthrough,
             would_resign=self.would_resign, winner_min_value=self.min_value[winner],
-            pruned=float(np.mean(self.pruned)) if self.pruned else 0.0)
+            pruned=float(np.mean(self.pruned)) if self.pruned else 0.0, ownership=ownership)
 
 
 def search_config(cfg: ZeroConfig, noise: float) -> SearchConfig:
