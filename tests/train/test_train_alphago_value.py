@@ -78,14 +78,20 @@ def test_one_position_per_game_after_the_random_move():
     assert all(s <= k for s, k in zip(stones, u))
 
 
-def test_a_run_stores_shards_checkpoints_and_resumes(tmp_path):
+def tiny_run(tmp_path, **overrides) -> ValueConfig:
+    """A value run on 5x5 with two tiny saved policy nets in ``tmp_path``."""
     save_model(tiny_policy(1), tmp_path / "sl.safetensors")
     save_model(tiny_policy(2), tmp_path / "rl.safetensors")
-    cfg = ValueConfig(sl_model=str(tmp_path / "sl.safetensors"),
-                      rl_model=str(tmp_path / "rl.safetensors"), selfplay_games=12,
-                      shard_games=6, max_moves=30, min_pass_move=25, max_u=20, blocks=2,
-                      channels=8, batch_size=4, steps=4, validate_every=2,
-                      checkpoint_every=2, keep_checkpoints=1, test_per_mille=300)
+    fields = dict(sl_model=str(tmp_path / "sl.safetensors"),
+                  rl_model=str(tmp_path / "rl.safetensors"), selfplay_games=12, shard_games=6,
+                  max_moves=30, min_pass_move=25, max_u=20, blocks=2, channels=8,
+                  batch_size=4, steps=4, validate_every=2, checkpoint_every=2,
+                  keep_checkpoints=1, test_per_mille=300)
+    return ValueConfig(**{**fields, **overrides})
+
+
+def test_a_run_stores_shards_checkpoints_and_resumes(tmp_path):
+    cfg = tiny_run(tmp_path)
     run = tmp_path / "value"
     last = run_value(cfg, run)
     assert last["step"] == 4 and last["train_positions"] + last["test_positions"] == 12
@@ -132,13 +138,7 @@ def test_a_run_resumes_with_int8_sampling_but_refuses_another_recipe(tmp_path):
 
     import pytest
 
-    save_model(tiny_policy(1), tmp_path / "sl.safetensors")
-    save_model(tiny_policy(2), tmp_path / "rl.safetensors")
-    cfg = ValueConfig(sl_model=str(tmp_path / "sl.safetensors"),
-                      rl_model=str(tmp_path / "rl.safetensors"), selfplay_games=6,
-                      shard_games=6, max_moves=30, min_pass_move=25, max_u=20, blocks=2,
-                      channels=8, batch_size=4, steps=2, validate_every=2,
-                      checkpoint_every=2, keep_checkpoints=1, test_per_mille=300)
+    cfg = tiny_run(tmp_path, selfplay_games=6, steps=2)
     run = tmp_path / "value"
     run_value(cfg, run)
     with pytest.raises(ValueError, match="different config"):
