@@ -17,7 +17,9 @@ Grammar: ``KIND`` or ``KIND:OPTIONS``.
   light random playouts, until a trained rollout policy ships), expansion after n_thr visits.
   ``model_dir=DIR`` (or ``dosaku gtp --model-dir DIR``) fills in the files the spec does not
   name from ``DIR/policy.safetensors``, ``DIR/value.safetensors`` and
-  ``DIR/rollout.safetensors`` (each where it exists; see :data:`MODEL_DIR_FILES`).
+  ``DIR/rollout.safetensors`` (each where it exists; see :data:`MODEL_DIR_FILES`). A spec
+  that names none of them plays with the 19x19 nets shipped in the package
+  (:func:`dosaku.models.builtin_alphago_dir`, card in ``models/README.md``).
 - ``gtp:COMMAND LINE``: an external engine, e.g.
   ``gtp:/usr/games/gnugo --mode gtp --level 10 --chinese-rules``; the rest of the string is
   split like a shell command line (no shell runs it).
@@ -71,6 +73,9 @@ MODEL_DIR_FILES = {"policy": "policy.safetensors", "value": "value.safetensors",
                    "rollout": "rollout.safetensors"}
 """The files an alphago ``model_dir`` may hold, by option: the prior policy (the SL net, as in
 the paper, or the RL net), the value net, the rollout policy's weights."""
+
+MODEL_FILE_OPTIONS = frozenset(MODEL_DIR_FILES) | {"model_dir"}
+"""An alphago spec that names none of these plays with the built-in 19x19 nets."""
 
 ALPHAGO_DEFAULTS = {"c_puct_init": 5.0, "mixing": 0.5, "rollouts": 1}
 """AlphaGo's published settings (Silver et al. 2016, Methods: c_puct = 5, λ = 0.5, one
@@ -197,6 +202,11 @@ def search_options(spec: AgentSpec) -> dict[str, typing.Any]:
             values[key] = convert(written, value, known[key])
         except ValueError as e:
             raise ValueError(f"{spec.text!r}: {e}") from None
+    if spec.kind == "alphago" and not MODEL_FILE_OPTIONS & values.keys():
+        from dosaku.models import builtin_alphago_dir
+        builtin = builtin_alphago_dir()  # the shipped 19x19 nets (models/README.md)
+        if builtin is not None:
+            values["model_dir"] = str(builtin)
     if "model_dir" in values:
         try:
             values = {**model_dir_files(values.pop("model_dir")), **values}

@@ -101,12 +101,32 @@ def test_rollout_policy_values_are_outcomes(nets):
     ("zero:model=/no/such.safetensors", "model='/no/such.safetensors': no such file"),
     ("alphago:policy=/no/such.safetensors", "policy='/no/such.safetensors': no such file"),
     ("alphago:lambda=1.5", "lambda=1.5 must be in"),
-    ("alphago:lambda=0.5", "value= (a value net) is needed"),
     ("alphago:lambda=1,rollout=/no/file", "rollout='/no/file'"),
 ])
 def test_bad_search_specs_name_the_option(text, message):
     with pytest.raises(ValueError, match=re.escape(message)):
         parse_spec(text)
+
+
+def test_an_alphago_spec_without_model_files_plays_the_built_in_nets(nets, monkeypatch,
+                                                                      tmp_path):
+    import dosaku.models
+
+    monkeypatch.setattr(dosaku.models, "ALPHAGO_DIR", tmp_path / "absent")
+    with pytest.raises(ValueError, match=re.escape("value= (a value net) is needed")):
+        parse_spec("alphago:lambda=0.5")
+    (tmp_path / "built_in").mkdir()
+    for key in ("policy", "value", "rollout"):
+        (tmp_path / "built_in" / f"{key}.safetensors").write_bytes(nets[key].read_bytes())
+    monkeypatch.setattr(dosaku.models, "ALPHAGO_DIR", tmp_path / "built_in")
+    agent = build_agent("alphago:visits=4", seed=1)
+    assert agent.board_size == 5 and isinstance(agent.search.evaluator, MixedEvaluator)
+    from dosaku.agents.net_evaluator import NetEvaluator
+    from dosaku.search.evaluator import UniformEvaluator
+
+    assert isinstance(agent.search.evaluator.value_source, NetEvaluator)
+    named = build_agent(f"alphago:lambda=1,policy={nets['policy']},visits=4", seed=1)
+    assert isinstance(named.search.evaluator.value_source, UniformEvaluator)  # no built-in
 
 
 def test_command_line_overrides_for_searching_players(nets):
