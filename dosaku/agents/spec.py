@@ -349,7 +349,12 @@ def alphago_evaluator(spec: AgentSpec, values: dict[str, typing.Any], seed: int 
     if len(sizes) > 1:
         raise ValueError(f"{spec.text!r}: the policy and value nets play different board "
                          f"sizes {sorted(sizes)}")
-    evaluators = {k: NetEvaluator(net, symmetry=values.get("symmetry", "random"), seed=seed)
+    backend, precision = values.get("backend", "torch"), values.get("precision", "fp32")
+    fast = backend != "torch" or precision != "fp32"  # from the file: its calibration sidecar
+    evaluators = {k: NetEvaluator(values[k] if fast else net,
+                                  symmetry=values.get("symmetry", "random"), seed=seed,
+                                  backend=backend, precision=precision,
+                                  batch_size=search_config(values).batch_size)
                   for k, net in nets.items()}
     evaluator = MixedEvaluator(evaluators.get("policy", UniformEvaluator()),
                                evaluators.get("value", UniformEvaluator()), rollouts,

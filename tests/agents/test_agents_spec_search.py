@@ -186,3 +186,16 @@ def test_zero_spec_chooses_precision_and_backend(nets):
     assert onnx.search.evaluator.backend == "onnxruntime"
     state = GameState(5)
     assert state.is_legal(agent.select_move(state)) and state.is_legal(onnx.select_move(state))
+
+
+def test_alphago_spec_runs_its_nets_at_the_precision_asked(nets):
+    """precision= is a search option of every searching kind: the alphago nets honour it too
+    (it was accepted and ignored)."""
+    agent = build_agent(alphago(nets, ",visits=4,precision=bf16"), seed=1)
+    evaluator = agent.search.evaluator
+    assert evaluator.prior_source.precision == "bf16"
+    assert evaluator.value_source.precision == "bf16"
+    state = GameState(5)
+    assert state.is_legal(agent.select_move(state))
+    with pytest.raises(ValueError, match="calibration"):
+        build_agent(alphago(nets, ",visits=4,precision=int8"))  # no MODEL.calibration.npz
