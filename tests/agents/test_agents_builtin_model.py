@@ -27,3 +27,25 @@ def test_the_builtin_model_loads_and_plays():
 def test_the_model_card_names_the_shipped_file():
     card = (ROOT / "models" / "README.md").read_text()
     assert "zero_9x9.safetensors" in card and "dosaku zero run" in card
+
+
+def test_the_builtin_alphago_nets_load_and_play_19x19():
+    from dosaku.features.rollout import load_rollout_weights
+    from dosaku.models import builtin_alphago_dir
+
+    torch.set_num_threads(1)
+    folder = builtin_alphago_dir()
+    assert folder is not None
+    policy, value = (load_model(folder / f"{k}.safetensors") for k in ("policy", "value"))
+    assert (policy.config.board_size, policy.config.encoder, policy.config.head) == \
+        (19, "alphago48", "policy")
+    assert (value.config.board_size, value.config.encoder, value.config.head) == \
+        (19, "alphago49", "value")
+    load_rollout_weights(folder / "rollout.safetensors")
+    agent = build_agent("alphago:visits=4", seed=0)  # no model file named: the built-in nets
+    assert agent.board_size == 19
+    state = GameState(19)
+    assert state.is_legal(agent.select_move(state))
+    card = (ROOT / "models" / "README.md").read_text()
+    assert all(name in card for name in ("policy.safetensors", "value.safetensors",
+                                         "rollout.safetensors", "yenw/computer-go-dataset"))
