@@ -4,7 +4,9 @@
   with VNNI/AMX): top-1 agreement, top-1 within 1% (fp32's own priors), KL, value MAE;
 - how flat fp32's policy is: the share of positions whose two best priors are within 0.003
   and 0.01, and, for each precision, the largest fp32 prior gap behind a disagreement;
-- layer sensitivity (``--layers``): each backbone convolution kept in fp32 in turn.
+- layer sensitivity (``--layers``): each backbone convolution kept in fp32 in turn;
+- distilled quantization-aware fine-tuning (``--qat-steps N [--qat-lr LR]``,
+  :func:`finetune_int8`) on the 1,000 calibration positions.
 
 Positions: ``--positions`` from ``--source`` (self-play shards or SGF; 19x19 default: the
 shared games), the first 1,000 calibrate and the rest are held out.
@@ -56,6 +58,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--source", type=Path, default=None)
     parser.add_argument("--positions", type=int, default=3000)
     parser.add_argument("--layers", action="store_true", help="also keep each conv in fp32")
+    parser.add_argument("--qat-steps", type=int, nargs="*", default=[],
+                        help="also fine-tune int8 (QAT, fp32 as teacher) for these many steps")
+    parser.add_argument("--qat-lr", type=float, default=1e-5)
     args = parser.parse_args(argv)
     torch.set_num_threads(1)
     net = load_model(args.model)
@@ -76,6 +81,10 @@ def main(argv: list[str] | None = None) -> None:
         int8 = quantize_module.quantize(net, "int8", calibration)
         print(row(f"int8, {bits}", ref, outputs(TorchRunner(int8), held)), flush=True)
     quantize_module.int8_has_dot_product_units = real
+    for steps in args.qat_steps:
+        int8 = quantize_module.finetune_int8(net, calibration, steps=steps, lr=args.qat_lr)
+        print(row(f"int8, {steps} QAT steps (lr {args.qat_lr:g})", ref,
+                  outputs(TorchRunner(int8), held)), flush=True)
     if args.layers:
         convs = [name.rsplit(".", 1)[0] for name, m in net.backbone.named_modules()
                  if isinstance(m, torch.nn.Conv2d)]
