@@ -201,9 +201,11 @@ class ValueConfig(NetTrainingConfig, SelfPlayConfig, DataConfig):
     """Self-play games (= positions) to generate (30M in the paper)."""
     selfplay_precision: str = "fp32"
     """``fp32`` or ``int8``: the arithmetic of the SL and RL nets that *sample* the games
-    (:mod:`dosaku.nets.inference`, calibrated on positions of the first training games). int8
-    samples from nearly the same distribution (policy KL ~2e-4 on the 6 x 64 SL net) about
-    3x faster per game; it may change when a run resumes (``RUNTIME_FIELDS``)."""
+    (:func:`.selfplay.with_int8_sampler`: calibrated on the nets' own sampled games). int8
+    samples from nearly the same distribution (policy KL 0.005 from fp32 on held-out game
+    positions for the 6 x 64 SL net, `dosaku quantize`) at 2.4x the games per hour
+    (``benchmarks/alphago_selfplay.py``); it may change when a run resumes
+    (``RUNTIME_FIELDS``)."""
     shard_games: int = 32
     """Games played at once and written as one data shard (the unit of resume)."""
     max_u: int = 300
