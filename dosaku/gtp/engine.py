@@ -200,6 +200,9 @@ class GtpEngine:
             check_size(size)
         except ValueError:
             raise GtpError("unacceptable size") from None
+        plays = getattr(self.agent, "board_size", None)  # a net-based player's only size
+        if plays is not None and size != plays:
+            raise GtpError(f"unacceptable size (this player's networks play {plays}x{plays})")
         self._new_game(size)
         return ""
 

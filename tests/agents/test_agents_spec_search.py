@@ -161,6 +161,19 @@ def test_dosaku_gtp_plays_with_a_searching_player(monkeypatch, nets, kind):
     assert "info move" in out
 
 
+def test_a_net_player_refuses_a_board_its_networks_do_not_play(monkeypatch, nets, capsys):
+    player = f"zero:model={nets['dual']}"  # a 5x5 net
+    code, _ = run_gtp(monkeypatch, ["gtp", "--player", player, "--size", "9"], "")
+    assert code == 2 and "plays 5x5" in capsys.readouterr().err
+    code, out = run_gtp(monkeypatch, ["gtp", "--player", player, "--visits", "4"],
+                        "play b c3\nboardsize 9\nlist_stones black\ngenmove w\nquit\n")
+    answers = out.split("\n\n")
+    assert code == 0 and answers[1].startswith("? unacceptable size")
+    assert answers[2] == "= C3" and answers[3].startswith("= ")  # the game is kept
+    code = cli.main(["play", "--player", player, "--size", "9"])
+    assert code == 2 and "plays 5x5" in capsys.readouterr().err
+
+
 def test_dosaku_gtp_reports_a_bad_player(monkeypatch, capsys):
     code, _ = run_gtp(monkeypatch, ["gtp", "--player", "zero:visit=3"], "")
     assert code == 2 and "unknown zero option 'visit'" in capsys.readouterr().err
