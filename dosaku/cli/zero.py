@@ -39,6 +39,28 @@ def run_zero_command(args: argparse.Namespace) -> int:
     return 0
 
 
+PAUSE_HOURS = 2.0
+"""A gap this long between two metrics entries counts as a pause even without a ``start``
+entry after it (runs logged before ``start`` entries existed, a process stopped by a signal):
+no generation takes near it on a CPU."""
+
+
+def running_hours(entries: list[dict]) -> dict[int, float]:
+    """id(entry) -> hours the run had been running when it was logged: wall clock from the
+    first entry, leaving out the gap before each ``start`` entry (the run was not running:
+    killed, then resumed) and every gap over :data:`PAUSE_HOURS`."""
+    out, total, last = {}, 0.0, None
+    for e in entries:
+        if "time" not in e:
+            continue
+        gap = 0.0 if last is None else e["time"] - last
+        if e.get("phase") != "start" and gap < PAUSE_HOURS * 3600:
+            total += gap
+        last = e["time"]
+        out[id(e)] = total / 3600
+    return out
+
+
 def plot_command(args: argparse.Namespace) -> int:
     import matplotlib
 
@@ -58,11 +80,11 @@ def plot_command(args: argparse.Namespace) -> int:
     losses.set_xlabel("generation")
     losses.set_title("training loss")
     losses.legend()
-    # Elo against wall-clock hours (the issue's learning curve): time 0 = the first entry
-    t0 = min((e["time"] for e in entries if "time" in e), default=0.0)
+    # Elo against wall-clock hours of running (the issue's learning curve)
+    running = running_hours(entries)
 
     def hours(e: dict) -> float:
-        return (e.get("time", t0) - t0) / 3600
+        return running.get(id(e), 0.0)
 
     total, curve = 0.0, []
     for e in evals:
@@ -75,7 +97,7 @@ def plot_command(args: argparse.Namespace) -> int:
                      yerr=[[e["elo"] - e.get("elo_low", e["elo"]) for e in gnugo],
                            [e.get("elo_high", e["elo"]) - e["elo"] for e in gnugo]],
                      marker="o", capsize=3, label="Elo vs. GNU Go level 1")
-    elo.set_xlabel("wall-clock hours")
+    elo.set_xlabel("wall-clock hours of running (pauses left out)")
     elo.set_title("strength")
     elo.legend()
     selfplay = [e for e in entries if e["phase"] == "selfplay" and e.get("games")]

@@ -378,6 +378,7 @@ def run_zero(cfg: ZeroConfig, folder: str | Path) -> None:
     writer = SummaryWriter(str(run.root / "tb"))
     try:
         done = run.latest_generation()
+        run.log({"phase": "start", "generation": done})  # curves leave the pause before out
         if done > 0 and not run.evaluated(done):
             evaluate(cfg, run, done, writer)
         while done < cfg.generations:
