@@ -11,7 +11,7 @@
 Positions: ``--positions`` from ``--source`` (self-play shards or SGF; 19x19 default: the
 shared games), the first 1,000 calibrate and the rest are held out.
 
-Run: ``python benchmarks/int8_agreement.py dosaku/models/zero_9x9.safetensors
+Run: ``python benchmarks/int8_agreement.py training/zero9x9-r3/models/gen0021.safetensors
 --source training/zero9x9-r3/shards [--layers]``.
 """
 

@@ -7,8 +7,8 @@ On held-out positions (not the calibration ones) both nets are run and compared:
 - *near top-1*: the fraction of positions where the fast net's top move is within
   ``NEAR_TOP1`` of fp32's best prior *by fp32's own priors*: a disagreement between two moves
   fp32 itself rates within a percentage point is a near-tie flipped by rounding, not a worse
-  move (on the shipped 9x9 net every int8 and bf16 disagreement was one; reported beside the
-  strict figure, which alone is gated);
+  move (on the 9x9 r3 generation-21 net every int8 and bf16 disagreement was one; reported
+  beside the strict figure, which alone is gated);
 - *policy KL*: KL(p_fp32 || p_fast) in nats, averaged over positions: how much of the rest
   of the distribution moved;
 - *value MAE*: mean |v_fp32 - v_fast|. KataGo users saw naive int8 shift win-rate
