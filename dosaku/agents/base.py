@@ -28,3 +28,12 @@ class Agent(Protocol):
         Must leave ``state`` as it found it.
         """
         ...
+
+
+def check_board_size(agent: Agent, size: int) -> None:
+    """ValueError unless ``agent`` can play a ``size`` board: a net-based player plays only
+    its networks' size (``agent.board_size``; None or absent = any size)."""
+    plays = getattr(agent, "board_size", None)
+    if plays is not None and size != plays:
+        raise ValueError(f"{agent.name} plays {plays}x{plays} (its networks' size), "
+                         f"not {size}x{size}")

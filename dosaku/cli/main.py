@@ -107,13 +107,12 @@ def run_gtp(args: argparse.Namespace) -> int:
     except ValueError as e:
         print(f"dosaku gtp: {e}", file=sys.stderr)
         return 2
-    plays = getattr(agent, "board_size", None)  # a net-based player's only size
-    if args.size and plays and args.size != plays:
-        print(f"dosaku gtp: --size {args.size}, but {args.player} plays {plays}x{plays} "
-              f"(its networks' size)", file=sys.stderr)
+    size = args.size or getattr(agent, "board_size", None) or 19
+    try:
+        engine = GtpEngine(agent, size, args.komi, args.rules)
+    except ValueError as e:
+        print(f"dosaku gtp: --size {size}: {e}", file=sys.stderr)
         return 2
-    size = args.size or plays or 19
-    engine = GtpEngine(agent, size, args.komi, args.rules)
     if hasattr(sys.stdin, "reconfigure"):  # garbage bytes must not end the engine
         sys.stdin.reconfigure(errors="replace")
     try:
@@ -126,6 +125,7 @@ def run_gtp(args: argparse.Namespace) -> int:
 
 
 def run_play(args: argparse.Namespace) -> int:
+    from dosaku.agents.base import check_board_size
     from dosaku.agents.spec import build_agent
     from dosaku.cli.play import play_game
     from dosaku.rules.game import GameState
@@ -133,13 +133,9 @@ def run_play(args: argparse.Namespace) -> int:
 
     try:
         agent = build_agent(args.player, seed=args.seed)
+        check_board_size(agent, args.size)
     except ValueError as e:
         print(f"dosaku play: {e}", file=sys.stderr)
-        return 2
-    plays = getattr(agent, "board_size", None)  # a net-based player's only size
-    if plays and args.size != plays:
-        print(f"dosaku play: --size {args.size}, but {args.player} plays {plays}x{plays} "
-              f"(its networks' size)", file=sys.stderr)
         return 2
     state = GameState(args.size, args.komi, args.rules)
     play_game(state, agent, parse_color(args.color), sys.stdin, sys.stdout)

@@ -32,7 +32,7 @@ from typing import TextIO
 
 
 from dosaku import __version__
-from dosaku.agents.base import RESIGN, Agent
+from dosaku.agents.base import RESIGN, Agent, check_board_size
 from dosaku.gtp.analysis import info_line, parse_analyze_args
 from dosaku.gtp.clock import TimeSettings, move_budget
 from dosaku.io.gtp_protocol import (GtpCommand, GtpError, format_failure, format_success,
@@ -66,6 +66,7 @@ class GtpEngine:
 
     def __init__(self, agent: Agent, size: int = 19, komi: float = 7.5,
                  ruleset: Ruleset = CHINESE):
+        check_board_size(agent, size)  # ValueError: the caller's to report
         self.agent = agent
         self.komi = float(komi)
         self.ruleset = ruleset
@@ -162,6 +163,12 @@ class GtpEngine:
     def _vertices(self, moves) -> str:
         return " ".join(to_gtp(int(m), self.state.size) for m in moves)
 
+    def _check_size(self, size: int) -> None:
+        try:
+            check_board_size(self.agent, size)
+        except ValueError as e:
+            raise GtpError(f"unacceptable size ({e})") from None
+
     def _new_game(self, size: int) -> None:
         self.state = GameState(size, self.komi, self.ruleset)
         self.handicap = 0
@@ -200,9 +207,7 @@ class GtpEngine:
             check_size(size)
         except ValueError:
             raise GtpError("unacceptable size") from None
-        plays = getattr(self.agent, "board_size", None)  # a net-based player's only size
-        if plays is not None and size != plays:
-            raise GtpError(f"unacceptable size (this player's networks play {plays}x{plays})")
+        self._check_size(size)
         self._new_game(size)
         return ""
 
@@ -385,6 +390,7 @@ class GtpEngine:
             state = game_state(record, self.ruleset)
         except (OSError, ValueError) as e:  # SgfError is a ValueError, as are decoding errors
             raise GtpError(f"cannot load file: {e}") from None
+        self._check_size(state.size)
         self.state, self.komi, self.handicap = state, state.komi, record.handicap
         return color_name(state.to_play)
 

@@ -161,15 +161,20 @@ def test_dosaku_gtp_plays_with_a_searching_player(monkeypatch, nets, kind):
     assert "info move" in out
 
 
-def test_a_net_player_refuses_a_board_its_networks_do_not_play(monkeypatch, nets, capsys):
+def test_a_net_player_refuses_a_board_its_networks_do_not_play(monkeypatch, nets, capsys,
+                                                                tmp_path):
     player = f"zero:model={nets['dual']}"  # a 5x5 net
     code, _ = run_gtp(monkeypatch, ["gtp", "--player", player, "--size", "9"], "")
     assert code == 2 and "plays 5x5" in capsys.readouterr().err
+    sgf = tmp_path / "nine.sgf"
+    sgf.write_text("(;FF[4]GM[1]SZ[9];B[ee])")
     code, out = run_gtp(monkeypatch, ["gtp", "--player", player, "--visits", "4"],
-                        "play b c3\nboardsize 9\nlist_stones black\ngenmove w\nquit\n")
+                        f"play b c3\nboardsize 9\nloadsgf {sgf}\nlist_stones black\n"
+                        "genmove w\nquit\n")
     answers = out.split("\n\n")
     assert code == 0 and answers[1].startswith("? unacceptable size")
-    assert answers[2] == "= C3" and answers[3].startswith("= ")  # the game is kept
+    assert answers[2].startswith("? unacceptable size")  # a 9x9 record: refused too
+    assert answers[3] == "= C3" and answers[4].startswith("= ")  # the game is kept
     code = cli.main(["play", "--player", player, "--size", "9"])
     assert code == 2 and "plays 5x5" in capsys.readouterr().err
 
