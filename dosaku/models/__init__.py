@@ -22,5 +22,5 @@ def builtin_model_path(size: int) -> Path | None:
 
 
 def builtin_alphago_dir() -> Path | None:
-    return ALPHAGO_DIR if ALPHAGO_DIR.is_dir() and any(ALPHAGO_DIR.glob("*.safetensors")) \
-        else None
+    shipped = ALPHAGO_DIR.is_dir() and any(ALPHAGO_DIR.glob("*.safetensors"))
+    return ALPHAGO_DIR if shipped else None
