@@ -36,7 +36,8 @@ def log_probs(model, planes, masks, moves):
             1, torch.from_numpy(moves)[:, None]).squeeze(1).numpy()
 
 
-def test_the_policy_gradient_raises_winning_moves_and_lowers_losing_ones():
+@pytest.mark.parametrize("precision", ["fp32", "bf16"])
+def test_the_policy_gradient_raises_winning_moves_and_lowers_losing_ones(precision):
     model = tiny_policy()
     state = GameState(5, 7.5)
     planes = encoder_named("alphago48").encode(state)[None]  # (1, 48, 5, 5)
@@ -48,7 +49,7 @@ def test_the_policy_gradient_raises_winning_moves_and_lowers_losing_ones():
     before = log_probs(model, np.repeat(planes, 2, 0), np.repeat(mask, 2, 0), both)
     optimizer = torch.optim.SGD(model.parameters(), lr=0.5)
     for _ in range(3):
-        reinforce_step(model, optimizer, games, baseline="none", chunk=8)
+        reinforce_step(model, optimizer, games, baseline="none", chunk=8, precision=precision)
     after = log_probs(model, np.repeat(planes, 2, 0), np.repeat(mask, 2, 0), both)
     assert after[0] > before[0] + 0.05
     assert after[1] < before[1] - 0.05
@@ -65,6 +66,48 @@ def test_a_mean_baseline_leaves_a_batch_of_equal_outcomes_unchanged():
     assert all(torch.equal(a, b) for a, b in zip(weights, model.parameters()))
     reinforce_step(model, torch.optim.SGD(model.parameters(), lr=0.5), games, "none", 8)
     assert not all(torch.equal(a, b) for a, b in zip(weights, model.parameters()))
+
+
+def test_a_bf16_update_follows_the_fp32_gradient():
+    model = tiny_policy(seed=3)
+    rng = np.random.default_rng(0)
+    encoder = encoder_named("alphago48")
+    games = []
+    for g in range(6):
+        state, path = GameState(5, 7.5), Trajectory(outcome=1.0 if g % 2 else -1.0)
+        for _ in range(8):
+            mask = candidate_mask(state, 100)
+            move = int(rng.choice(np.flatnonzero(mask)))
+            path.planes.append(encoder.encode(state))
+            path.masks.append(mask)
+            path.moves.append(move)
+            state.play(move)
+        games.append(path)
+    grads = {}
+    for precision in ("fp32", "bf16"):
+        model.zero_grad()
+        reinforce_step(model, torch.optim.SGD(model.parameters(), lr=0.0), games, "none", 16,
+                       precision)
+        grads[precision] = torch.cat([p.grad.flatten() for p in model.parameters()])
+    cosine = torch.nn.functional.cosine_similarity(grads["fp32"], grads["bf16"], dim=0)
+    assert 0.98 < cosine < 1.0 - 1e-7  # close, and not fp32 twice
+    with pytest.raises(ValueError, match="update_precision"):
+        reinforce_step(model, torch.optim.SGD(model.parameters(), lr=0.0), games, "none", 16,
+                       "fp16")
+
+
+def test_an_update_reports_its_relative_size():
+    model = tiny_policy()
+    state = GameState(5, 7.5)
+    planes = encoder_named("alphago48").encode(state)
+    mask = candidate_mask(state, 100)
+    games = [Trajectory([planes], [mask], [12], outcome=1.0)]
+    weights = [p.detach().clone() for p in model.parameters()]
+    update = reinforce_step(model, torch.optim.SGD(model.parameters(), lr=0.5), games, "none",
+                            8)["update"]
+    delta = sum(float((a.detach() - b).pow(2).sum()) for a, b in zip(model.parameters(), weights))
+    norm = sum(float(b.pow(2).sum()) for b in weights)
+    assert update > 0 and update == pytest.approx((delta / norm) ** 0.5, rel=1e-5)
 
 
 def test_candidates_skip_own_eyes_and_hold_the_pass_back():
@@ -151,6 +194,28 @@ def test_a_run_keeps_a_pool_checkpoints_and_resumes(tmp_path):
     assert json.loads((run / "config.json").read_text())["steps"] == 4
     with pytest.raises(ValueError, match="different config"):
         run_rl(tiny_config(sl_path, steps=4, learning_rate=0.5), run)
+
+
+def test_an_int8_run_samples_with_quantized_copies_and_trains_the_fp32_net(tmp_path):
+    from dosaku.train.alphago.rl import SamplingPlayers, self_play
+
+    sl_path = tmp_path / "sl.safetensors"
+    save_model(tiny_policy(), sl_path)
+    cfg = tiny_config(sl_path, selfplay_precision="int8")
+    players = SamplingPlayers(cfg, 5)
+    model = load_model(sl_path)
+    learner = players.learner(model, np.random.default_rng(0))
+    opponent = players.opponent(sl_path)
+    assert learner.sampler is not None and opponent.sampler is not None
+    assert learner.model is model  # the fp32 net is the one trained
+    paths = self_play(learner, opponent, cfg, 5, np.random.default_rng(1))
+    players.observe(paths)
+    assert players.planes.shape[1:] == paths[0].planes[0].shape
+    assert players.opponent(sl_path) is opponent  # a snapshot is quantized once
+    last = run_rl(cfg, tmp_path / "rl")
+    assert last["step"] == 3 and last["vs_sl_games"] == 2 and last["update"] > 0
+    with pytest.raises(ValueError, match="selfplay_precision"):
+        SamplingPlayers(tiny_config(sl_path, selfplay_precision="int4"), 5)
 
 
 def test_the_presets_name_real_fields():

@@ -146,6 +146,13 @@ class SelfPlayConfig:
     result is the game's (dead stones are captured by the playouts)."""
     temperature: float = 1.0
     """Moves are sampled ∝ π^(1/T) (1: the paper's sampling)."""
+    selfplay_precision: str = "fp32"
+    """``fp32`` or ``int8``: the arithmetic of the policy nets while they *sample* the games
+    (:func:`.selfplay.int8_sampler`, calibrated on positions of the nets' own sampled games;
+    the nets that are trained, and their evaluation, stay fp32). int8 samples from nearly the
+    same distribution (policy KL 0.005 from fp32 on held-out game positions for the 6 x 64 SL
+    net, `dosaku quantize`) at 2.4x the games per hour (``benchmarks/alphago_selfplay.py``);
+    it may change when a run resumes (``RUNTIME_FIELDS``)."""
     threads: int = 1
     """torch threads (one per free core: more oversubscribes)."""
     seed: int = 0
@@ -176,6 +183,11 @@ class RLConfig(SelfPlayConfig):
     """Steps between evaluations against the SL net; 0: only at the end of the run."""
     forward_batch: int = 256
     """Positions per forward/backward chunk of the update (memory, not the gradient)."""
+    update_precision: str = "fp32"
+    """``fp32`` or ``bf16``: the arithmetic of the update's forward and backward passes
+    (bf16 autocast; the weights, the optimizer and the softmax stay fp32). For the 6 x 64 SL
+    net bf16 took an update 2.9x faster than fp32 on this CPU (AMX), its gradient at cosine
+    0.999 to fp32's (``benchmarks/alphago_rl_step.py``)."""
     checkpoint_every: int = 1
     """Steps between checkpoints (a step is minutes of self-play on a CPU)."""
     keep_checkpoints: int = 2
@@ -199,13 +211,6 @@ class ValueConfig(NetTrainingConfig, SelfPlayConfig, DataConfig):
     """The RL policy net that plays from move U+1 on."""
     selfplay_games: int = 20000
     """Self-play games (= positions) to generate (30M in the paper)."""
-    selfplay_precision: str = "fp32"
-    """``fp32`` or ``int8``: the arithmetic of the SL and RL nets that *sample* the games
-    (:func:`.selfplay.with_int8_sampler`: calibrated on the nets' own sampled games). int8
-    samples from nearly the same distribution (policy KL 0.005 from fp32 on held-out game
-    positions for the 6 x 64 SL net, `dosaku quantize`) at 2.4x the games per hour
-    (``benchmarks/alphago_selfplay.py``); it may change when a run resumes
-    (``RUNTIME_FIELDS``)."""
     shard_games: int = 32
     """Games played at once and written as one data shard (the unit of resume)."""
     max_u: int = 300

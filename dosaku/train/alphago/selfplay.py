@@ -203,17 +203,31 @@ def match_win_rate(first: PolicyPlayer, second: PolicyPlayer, games: int, size: 
     return wins, games
 
 
-def with_int8_sampler(player: PolicyPlayer, size: int, komi: float, rng: np.random.Generator,
-                      games: int = 8, moves: int = 240, keep: int = 256) -> PolicyPlayer:
-    """``player`` with an int8 copy of its net as the sampler (:mod:`dosaku.nets.inference`),
-    calibrated on ``keep`` positions spread over ``games`` of its own sampled games of
-    ``moves`` moves: the positions it will meet, on any board, with no data set needed."""
-    from dosaku.nets.inference import quantize
-
+def sampled_positions(player: PolicyPlayer, size: int, komi: float, rng: np.random.Generator,
+                      games: int = 8, moves: int = 240, keep: int = 256) -> np.ndarray:
+    """uint8 planes of ``keep`` positions spread over ``games`` of ``player``'s own sampled
+    games of ``moves`` moves: the positions it will meet, on any board, with no data set."""
     seen: list[np.ndarray] = []
     play_games([GameState(size, komi) for _ in range(games)], lambda g, s: player, rng,
                moves, moves, on_choice=lambda g, p, choice: seen.append(choice.planes))
-    planes = np.concatenate(seen)
-    planes = planes[np.linspace(0, len(planes) - 1, min(keep, len(planes))).astype(int)]
+    return spread(np.concatenate(seen), keep)
+
+
+def spread(planes: np.ndarray, keep: int) -> np.ndarray:
+    """``keep`` positions of ``planes`` at even intervals (all of them if fewer)."""
+    return planes[np.linspace(0, len(planes) - 1, min(keep, len(planes))).astype(int)]
+
+
+def int8_sampler(player: PolicyPlayer, planes: np.ndarray) -> PolicyPlayer:
+    """``player`` with an int8 copy of its net as the sampler (:mod:`dosaku.nets.inference`),
+    calibrated on ``planes``; ``player.model`` stays the fp32 net (the one trained)."""
+    from dosaku.nets.inference import quantize
+
     sampler = quantize(player.model, "int8", torch.from_numpy(planes).float())
     return PolicyPlayer(player.model, player.temperature, player.name, sampler)
+
+
+def with_int8_sampler(player: PolicyPlayer, size: int, komi: float, rng: np.random.Generator,
+                      games: int = 8, moves: int = 240, keep: int = 256) -> PolicyPlayer:
+    """``player`` with an int8 sampler calibrated on its own games (:func:`sampled_positions`)."""
+    return int8_sampler(player, sampled_positions(player, size, komi, rng, games, moves, keep))
