@@ -24,6 +24,15 @@ def test_the_builtin_model_loads_and_plays():
     assert builtin_model_path(13) is None
 
 
+def test_the_builtin_model_runs_int8_out_of_the_box():
+    """Its calibration planes ship beside it, so int8 needs no `dosaku quantize` first."""
+    torch.set_num_threads(1)
+    assert builtin_model_path(9).with_name("zero_9x9.calibration.npz").is_file()
+    agent = build_agent("zero:visits=8,precision=int8", seed=0)
+    state = GameState(9)
+    assert state.is_legal(agent.select_move(state))
+
+
 def test_the_model_card_names_the_shipped_file():
     card = (ROOT / "models" / "README.md").read_text()
     assert "zero_9x9.safetensors" in card and "dosaku zero run" in card
