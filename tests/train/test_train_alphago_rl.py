@@ -110,6 +110,20 @@ def test_an_update_reports_its_relative_size():
     assert update > 0 and update == pytest.approx((delta / norm) ** 0.5, rel=1e-5)
 
 
+def test_an_update_reports_the_entropy_of_the_policy_over_the_candidates():
+    model = tiny_policy()
+    with torch.no_grad():  # a uniform policy: entropy log(candidates)
+        for p in model.parameters():
+            p.zero_()
+    state = GameState(5, 7.5)
+    planes = encoder_named("alphago48").encode(state)
+    mask = candidate_mask(state, 100)  # 25 points, the pass held back
+    games = [Trajectory([planes], [mask], [12], outcome=1.0)]
+    entropy = reinforce_step(model, torch.optim.SGD(model.parameters(), lr=0.0), games, "none",
+                             8)["entropy"]
+    assert entropy == pytest.approx(np.log(mask.sum()), rel=1e-5)
+
+
 def test_candidates_skip_own_eyes_and_hold_the_pass_back():
     state = GameState.from_diagram("""
         . X . . .

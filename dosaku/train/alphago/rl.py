@@ -52,23 +52,29 @@ class Trajectory:
 
 def policy_gradient_loss(model: GoNet, planes: torch.Tensor, masks: torch.Tensor,
                          moves: torch.Tensor, advantages: torch.Tensor,
-                         games: int, precision: str = "fp32") -> torch.Tensor:
+                         games: int, precision: str = "fp32"
+                         ) -> tuple[torch.Tensor, float]:
     """−1/n Σ log p(a|s) · (z − b) over a chunk of positions (its gradient is the REINFORCE
-    ascent direction, negated for a minimiser); ``masks`` (B, n*n+1) restricts the softmax to
-    the candidates the move was sampled from. ``precision`` ``bf16`` runs the net's forward
-    (and so its backward) under bf16 autocast, the weights and the softmax staying fp32."""
+    ascent direction, negated for a minimiser), and the summed entropy (nats) of the chunk's
+    policies; ``masks`` (B, n*n+1) restricts the softmax to the candidates the move was
+    sampled from. ``precision`` ``bf16`` runs the net's forward (and so its backward) under
+    bf16 autocast, the weights and the softmax staying fp32."""
     with torch.autocast("cpu", dtype=torch.bfloat16, enabled=precision == "bf16"):
         logits = model(planes.float()).policy  # (B, n*n+1)
     logits = logits.float().masked_fill(~masks, float("-inf"))
-    log_p = torch.log_softmax(logits, dim=1).gather(1, moves[:, None]).squeeze(1)  # (B,)
-    return -(log_p * advantages).sum() / games
+    log_probs = torch.log_softmax(logits, dim=1)
+    with torch.no_grad():
+        entropy = -(log_probs.exp() * log_probs.masked_fill(~masks, 0.0)).sum()
+    log_p = log_probs.gather(1, moves[:, None]).squeeze(1)  # (B,)
+    return -(log_p * advantages).sum() / games, float(entropy)
 
 
 def reinforce_step(model: GoNet, optimizer: torch.optim.Optimizer,
                    trajectories: list[Trajectory], baseline: str, chunk: int,
                    precision: str = "fp32") -> dict:
-    """One update from a minibatch of games; returns the mean outcome, the loss and the
-    update's relative size."""
+    """One update from a minibatch of games; returns the mean outcome, the loss, the learner's
+    mean policy entropy over its candidates (before the update: REINFORCE on self-play tends
+    to collapse it) and the update's relative size."""
     if baseline not in ("none", "mean"):
         raise ValueError(f"baseline must be 'none' or 'mean', got {baseline!r}")
     if precision not in ("fp32", "bf16"):
@@ -83,19 +89,21 @@ def reinforce_step(model: GoNet, optimizer: torch.optim.Optimizer,
     before = [p.detach().clone() for p in model.parameters()]
     model.train()
     optimizer.zero_grad(set_to_none=True)
-    total = 0.0
+    total = entropy = 0.0
     for start in range(0, len(moves), chunk):
         part = slice(start, start + chunk)
-        loss = policy_gradient_loss(model, torch.from_numpy(planes[part]),
+        loss, chunk_entropy = policy_gradient_loss(model, torch.from_numpy(planes[part]),
                                     torch.from_numpy(masks[part]),
                                     torch.from_numpy(moves[part]),
                                     torch.from_numpy(advantages[part]), len(trajectories),
                                     precision)
         loss.backward()
         total += loss.item()
+        entropy += chunk_entropy
     optimizer.step()
     model.eval()
     return {"loss": total, "win_rate": float((z > 0).mean()), "positions": len(moves),
+            "entropy": entropy / max(len(moves), 1),
             "update": relative_change(before, list(model.parameters()))}
 
 
