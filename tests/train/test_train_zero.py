@@ -127,3 +127,22 @@ def test_unknown_config_keys_are_errors(tmp_path):
     with pytest.raises(ValueError, match="visits_per_move"):
         load_config(bad)
     assert isinstance(load_config(None), ZeroConfig)
+
+
+def test_a_run_can_start_from_another_runs_net(tmp_path):
+    first = tmp_path / "first"
+    run_zero(load_config(ROOT / "configs" / "zero_tiny.toml", generations=1), first)
+    source = RunFolder(first).model_path(1)
+    second = tmp_path / "second"
+    cfg = load_config(ROOT / "configs" / "zero_tiny.toml", generations=0,
+                      init_model=str(source), ownership_weight=1.5)
+    run_zero(cfg, second)
+    start = load_model(RunFolder(second).model_path(0))
+    trained = load_model(source)
+    assert start.ownership_head is not None and trained.ownership_head is None
+    mine = start.state_dict()
+    assert all(torch.equal(mine[name], tensor) for name, tensor in trained.state_dict().items())
+    other = load_config(ROOT / "configs" / "zero_tiny.toml", generations=0,
+                        init_model=str(source), board_size=7)
+    with pytest.raises(ValueError, match="init_model .*board_size 5"):
+        run_zero(other, tmp_path / "third")

@@ -97,6 +97,11 @@ class ZeroConfig:
     with an ownership head and the loss adds this × the per-point squared error of the
     predicted final ownership (KataGo: 1.5); 0 = no head, no term. Self-play records the
     target either way, so a later run can use this run's shards."""
+    init_model: str = ""
+    """A checkpoint whose weights start the run (its generation 0) instead of random ones:
+    a new recipe bootstrapped from an earlier run's net, as Leela Zero and KataGo carried
+    nets across recipe changes. It must be this run's ``model`` on this board; an ownership
+    head the run adds and the checkpoint lacks starts random. "" = random initialisation."""
     # -- evaluation ------------------------------------------------------------------------------
     eval_games: int = 10
     """Games new vs. previous net each generation (0 = none)."""

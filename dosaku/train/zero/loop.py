@@ -129,11 +129,38 @@ def save_atomic(model: GoNet, path: Path, provenance: dict) -> None:
 
 
 def initial_model(cfg: ZeroConfig, run: RunFolder) -> None:
+    """Generation 0: random weights, or ``cfg.init_model``'s."""
     if run.latest_generation() < 0:
         torch.manual_seed(cfg.seed)
         model = create_model(cfg.model, board_size=cfg.board_size, head="dual", encoder="agz17",
                              ownership=cfg.ownership_weight > 0)
-        save_atomic(model, run.model_path(0), {"generation": 0, "games": 0})
+        provenance = {"generation": 0, "games": 0}
+        if cfg.init_model:
+            load_initial_weights(model, cfg.init_model)
+            provenance["init_model"] = cfg.init_model
+        save_atomic(model, run.model_path(0), provenance)
+
+
+def load_initial_weights(model: GoNet, path: str) -> None:
+    """Copy the weights of the checkpoint at ``path`` into ``model``: every tensor but an
+    ownership head that only ``model`` has. Raises ValueError naming what does not fit."""
+    source = load_model(path)
+    for field in ("board_size", "encoder"):
+        mine, theirs = getattr(model.config, field), getattr(source.config, field)
+        if mine != theirs:
+            raise ValueError(f"init_model {path}: {field} {theirs!r}, the run's is {mine!r}")
+    weights, expected = source.state_dict(), model.state_dict()
+    for name, tensor in expected.items():
+        if name not in weights:
+            if not name.startswith("ownership_head."):
+                raise ValueError(f"init_model {path}: no weights[{name!r}] (another net "
+                                 f"than the run's model)")
+            weights[name] = tensor  # the run's new head keeps its random start
+        elif weights[name].shape != tensor.shape:
+            raise ValueError(f"init_model {path}: weights[{name!r}] has shape "
+                             f"{tuple(weights[name].shape)}, the run's model "
+                             f"{tuple(tensor.shape)}")
+    model.load_state_dict({k: weights[k] for k in expected})
 
 
 def calibrated_resign_threshold(cfg: ZeroConfig, run: RunFolder, generation: int) -> float:
