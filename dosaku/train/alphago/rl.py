@@ -13,6 +13,11 @@ over the learner's own moves (the opponent's are not its actions). Here log p is
 the moves the game could sample (the candidates of :mod:`.selfplay`), the same distribution
 the moves were drawn from. The paper's net won 80% of its games against the SL net.
 
+Measured here (``benchmarks/alphago_rl_strength.py``): that match is won mostly by
+*sharpening* — REINFORCE against its own snapshots lowers the policy's entropy (logged each
+update), and a sampling opponent loses to a sharper one; the benchmark therefore also plays
+the SL net at the RL net's entropy and both nets greedily.
+
 A run is a folder (:mod:`.run_folder`): ``checkpoints/`` (model + optimizer each step),
 ``pool/stepNNNNNNNN.safetensors`` (the opponents), ``model.safetensors`` (the newest),
 ``metrics.jsonl``, ``tb/``; killed at any point, the same command continues.
@@ -92,11 +97,10 @@ def reinforce_step(model: GoNet, optimizer: torch.optim.Optimizer,
     total = entropy = 0.0
     for start in range(0, len(moves), chunk):
         part = slice(start, start + chunk)
-        loss, chunk_entropy = policy_gradient_loss(model, torch.from_numpy(planes[part]),
-                                    torch.from_numpy(masks[part]),
-                                    torch.from_numpy(moves[part]),
-                                    torch.from_numpy(advantages[part]), len(trajectories),
-                                    precision)
+        loss, chunk_entropy = policy_gradient_loss(
+            model, torch.from_numpy(planes[part]), torch.from_numpy(masks[part]),
+            torch.from_numpy(moves[part]), torch.from_numpy(advantages[part]),
+            len(trajectories), precision)
         loss.backward()
         total += loss.item()
         entropy += chunk_entropy
@@ -108,8 +112,8 @@ def reinforce_step(model: GoNet, optimizer: torch.optim.Optimizer,
 
 
 def relative_change(before: list[torch.Tensor], after: list[torch.Tensor]) -> float:
-    """‖Δρ‖ / ‖ρ‖ of one update: the size of a step, which a learning rate should keep small
-    (a run whose steps are a few percent each unlearns the SL net in a handful of updates)."""
+    """‖Δρ‖ / ‖ρ‖ of one update: the size of a step, logged so that a learning rate that moves
+    the net too far per update (and unlearns the SL net in a few updates) shows at once."""
     with torch.no_grad():
         delta = sum(float((a - b).pow(2).sum()) for a, b in zip(after, before))
         norm = sum(float(b.pow(2).sum()) for b in before)
@@ -161,7 +165,7 @@ class SamplingPlayers:
     on positions of the previous step's games (on a process's first step, on positions of its
     own sampled games); a pool snapshot is quantized once, when first drawn. Sampling from the
     int8 copy and differentiating the fp32 net is off-policy by the copy's KL from fp32
-    (0.005 for the 6 x 64 SL net), far below the noise of a 16-game gradient.
+    (0.005 for the 6 x 64 SL net), far below the noise of a minibatch of games.
     """
 
     def __init__(self, cfg: RLConfig, size: int):
