@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
+import sys
 from pathlib import Path
 
 
@@ -35,7 +36,11 @@ def run_zero_command(args: argparse.Namespace) -> int:
 
     names = [f.name for f in dataclasses.fields(ZeroConfig)]
     overrides = {name: getattr(args, name) for name in names}
-    run_zero(load_config(args.config, **overrides), args.run_dir)
+    try:
+        run_zero(load_config(args.config, **overrides), args.run_dir)
+    except ValueError as e:  # a config or checkpoint that does not fit (CheckpointError too)
+        print(f"dosaku zero run: {e}", file=sys.stderr)
+        return 2
     return 0
 
 

@@ -146,3 +146,15 @@ def test_a_run_can_start_from_another_runs_net(tmp_path):
                         init_model=str(source), board_size=7)
     with pytest.raises(ValueError, match="init_model .*board_size 5"):
         run_zero(other, tmp_path / "third")
+
+
+def test_a_missing_init_model_is_refused_before_the_folder_is_written(tmp_path, capsys):
+    from dosaku.cli.main import main
+
+    run = tmp_path / "run"
+    code = main(["zero", "run", "--config", str(ROOT / "configs" / "zero_tiny.toml"),
+                 "--run-dir", str(run), "--init-model", str(tmp_path / "nope.safetensors"),
+                 "--generations", "0"])
+    assert code == 2
+    assert "nope.safetensors" in capsys.readouterr().err
+    assert not (run / "config.json").exists()  # the corrected command starts cleanly

@@ -128,17 +128,16 @@ def save_atomic(model: GoNet, path: Path, provenance: dict) -> None:
     os.replace(tmp, path)
 
 
-def initial_model(cfg: ZeroConfig, run: RunFolder) -> None:
-    """Generation 0: random weights, or ``cfg.init_model``'s."""
-    if run.latest_generation() < 0:
-        torch.manual_seed(cfg.seed)
-        model = create_model(cfg.model, board_size=cfg.board_size, head="dual", encoder="agz17",
-                             ownership=cfg.ownership_weight > 0)
-        provenance = {"generation": 0, "games": 0}
-        if cfg.init_model:
-            load_initial_weights(model, cfg.init_model)
-            provenance["init_model"] = cfg.init_model
-        save_atomic(model, run.model_path(0), provenance)
+def initial_model(cfg: ZeroConfig) -> tuple[GoNet, dict]:
+    """Generation 0 and its provenance: random weights, or ``cfg.init_model``'s."""
+    torch.manual_seed(cfg.seed)
+    model = create_model(cfg.model, board_size=cfg.board_size, head="dual", encoder="agz17",
+                         ownership=cfg.ownership_weight > 0)
+    provenance = {"generation": 0, "games": 0}
+    if cfg.init_model:
+        load_initial_weights(model, cfg.init_model)
+        provenance["init_model"] = cfg.init_model
+    return model, provenance
 
 
 def load_initial_weights(model: GoNet, path: str) -> None:
@@ -400,8 +399,11 @@ def run_zero(cfg: ZeroConfig, folder: str | Path) -> None:
 
     torch.set_num_threads(cfg.threads)
     run = RunFolder(Path(folder))
+    # built before the folder is written, so a bad init_model leaves nothing behind
+    start = initial_model(cfg) if run.latest_generation() < 0 else None
     prepare(cfg, run)
-    initial_model(cfg, run)
+    if start is not None:
+        save_atomic(start[0], run.model_path(0), start[1])
     writer = SummaryWriter(str(run.root / "tb"))
     try:
         done = run.latest_generation()
