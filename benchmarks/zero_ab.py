@@ -49,13 +49,13 @@ def curve_table(runs: list[Path], names: list[str]) -> tuple[str, int]:
             cells += [f"{t[g][key]:.3f}" for t in train]
         cells += [f"{p[g]['games_per_hour']:,.0f}" if g in p else "–" for p in play]
         lines.append("| " + " | ".join(cells) + " |")
-    totals = [(sum(p[g]["games"] for g in common if g in p),
-               sum(p[g]["games"] / p[g]["games_per_hour"] for g in common if g in p))
-              for p in play]
-    lines.append("\nself-play to generation {}: {}".format(common[-1], "; ".join(
-        f"{n} {games:,} games, {moves:,} moves, {hours:.2f} h"
-        for n, (games, hours), moves in zip(names, totals, [
-            sum(p[g]["moves"] for g in common if g in p) for p in play]))))
+    totals = []
+    for name, p in zip(names, play):
+        done = [p[g] for g in common if g in p]
+        games, moves = sum(e["games"] for e in done), sum(e["moves"] for e in done)
+        hours = sum(e["games"] / e["games_per_hour"] for e in done)
+        totals.append(f"{name} {games:,} games, {moves:,} moves, {hours:.2f} h")
+    lines.append(f"\nself-play to generation {common[-1]}: " + "; ".join(totals))
     return "\n".join(lines), common[-1]
 
 

@@ -198,8 +198,7 @@ class SamplingPlayers:
     def observe(self, paths: list[Trajectory]) -> None:
         """Keep positions of this step's games to calibrate the next step's learner."""
         if self.int8:
-            self.planes = spread(np.concatenate([np.stack(t.planes) for t in paths
-                                                 if t.planes]), 256)
+            self.planes = spread([p for t in paths for p in t.planes], 256)
 
 
 class OpponentPool:

@@ -210,12 +210,14 @@ def sampled_positions(player: PolicyPlayer, size: int, komi: float, rng: np.rand
     seen: list[np.ndarray] = []
     play_games([GameState(size, komi) for _ in range(games)], lambda g, s: player, rng,
                moves, moves, on_choice=lambda g, p, choice: seen.append(choice.planes))
-    return spread(np.concatenate(seen), keep)
+    return spread([position for batch in seen for position in batch], keep)
 
 
-def spread(planes: np.ndarray, keep: int) -> np.ndarray:
-    """``keep`` positions of ``planes`` at even intervals (all of them if fewer)."""
-    return planes[np.linspace(0, len(planes) - 1, min(keep, len(planes))).astype(int)]
+def spread(planes: Sequence[np.ndarray], keep: int) -> np.ndarray:
+    """``keep`` of ``planes`` (positions, or batches' rows) at even intervals, stacked (all
+    of them if fewer); only the kept ones are copied."""
+    index = np.linspace(0, len(planes) - 1, min(keep, len(planes))).astype(int)
+    return np.stack([planes[i] for i in index])
 
 
 def int8_sampler(player: PolicyPlayer, planes: np.ndarray) -> PolicyPlayer:
