@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
+import sys
 from pathlib import Path
 
 STAGES = {"sl": ("SLConfig", "SL policy network on expert moves (resumable)"),
@@ -50,7 +51,11 @@ def run_stage(args: argparse.Namespace) -> int:
 
     kind = getattr(config, STAGES[args.stage][0])
     overrides = {f.name: getattr(args, f.name) for f in dataclasses.fields(kind)}
-    cfg = config.load_config(kind, args.config, **overrides)
+    try:
+        cfg = config.load_config(kind, args.config, **overrides)
+    except ValueError as e:
+        print(f"dosaku alphago {args.stage}: {e}", file=sys.stderr)
+        return 2
     if args.stage == "sl":
         from dosaku.train.alphago.sl import run_sl as train
     elif args.stage == "rollout":
@@ -59,5 +64,10 @@ def run_stage(args: argparse.Namespace) -> int:
         from dosaku.train.alphago.rl import run_rl as train
     else:
         from dosaku.train.alphago.value import run_value as train
-    print(json.dumps(train(cfg, args.run_dir)))
+    try:
+        last = train(cfg, args.run_dir)
+    except ValueError as e:  # a run folder of another recipe, a checkpoint that does not fit
+        print(f"dosaku alphago {args.stage}: {e}", file=sys.stderr)
+        return 2
+    print(json.dumps(last))
     return 0

@@ -238,3 +238,14 @@ def test_the_presets_name_real_fields():
     for name in ("alphago_rl.toml", "alphago_rl_short.toml"):
         cfg = load_config(RLConfig, root / "configs" / name)
         assert cfg.max_moves > cfg.min_pass_move
+
+
+def test_a_misspelt_choice_is_refused_before_the_run_folder_is_written(tmp_path, capsys):
+    from dosaku.cli.main import main
+
+    with pytest.raises(ValueError, match="update_precision"):
+        RLConfig(update_precision="fp16")
+    run = tmp_path / "rl"
+    code = main(["alphago", "rl", "--run-dir", str(run), "--baseline", "average"])
+    assert code == 2 and "baseline must be one of none, mean" in capsys.readouterr().err
+    assert not run.exists()

@@ -158,6 +158,13 @@ class SelfPlayConfig:
     seed: int = 0
     """Seeds initialisation, opponents, move sampling (re-seeded per step on resume)."""
 
+    def __post_init__(self) -> None:
+        """Refuse a misspelt choice before a run folder is written (a run's recipe is fixed)."""
+        for name, allowed in CHOICES.items():
+            value = getattr(self, name, None)
+            if value is not None and value not in allowed:
+                raise ValueError(f"{name} must be one of {', '.join(allowed)}, got {value!r}")
+
 
 @dataclass(frozen=True)
 class RLConfig(SelfPlayConfig):
@@ -230,6 +237,10 @@ class ValueConfig(NetTrainingConfig, SelfPlayConfig, DataConfig):
     validate_every: int = 500
     """Steps between train/test MSE measurements."""
 
+
+CHOICES = {"selfplay_precision": ("fp32", "int8"), "update_precision": ("fp32", "bf16"),
+           "baseline": ("none", "mean")}
+"""The self-play stages' fields that name one of a few choices, checked on construction."""
 
 Config = TypeVar("Config", SLConfig, RolloutConfig, RLConfig, ValueConfig)
 
