@@ -158,3 +158,38 @@ def test_a_missing_init_model_is_refused_before_the_folder_is_written(tmp_path, 
     assert code == 2
     assert "nope.safetensors" in capsys.readouterr().err
     assert not (run / "config.json").exists()  # the corrected command starts cleanly
+
+
+def test_a_new_net_is_bootstrapped_on_another_runs_games(tmp_path):
+    first = tmp_path / "first"
+    run_zero(load_config(ROOT / "configs" / "zero_tiny.toml", generations=1), first)
+    second = tmp_path / "second"
+    cfg = load_config(ROOT / "configs" / "zero_tiny.toml", generations=1, model="resnet_b2c16",
+                      init_data=str(first), init_steps=5)
+    run_zero(cfg, second)
+    folder = RunFolder(second)
+    boot, = [e for e in folder.entries() if e["phase"] == "train" and e["generation"] == 0]
+    assert boot["steps"] == 5 and boot["window_games"] == TINY.games_per_generation
+    assert folder.optimizer_path(0).exists()  # generation 1 goes on with its momentum
+    gen1, = [e for e in folder.entries() if e["phase"] == "train" and e["generation"] == 1]
+    # the window: this run's 4 games topped up with the first run's 4
+    assert gen1["window_games"] == 2 * TINY.games_per_generation
+    assert load_model(folder.model_path(1)).config.channels == 16
+
+
+def test_bad_init_data_is_refused_before_the_folder_is_written(tmp_path):
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    cfg = load_config(ROOT / "configs" / "zero_tiny.toml", init_data=str(empty), init_steps=5)
+    with pytest.raises(ValueError, match="no self-play shards"):
+        run_zero(cfg, tmp_path / "run")
+    with pytest.raises(ValueError, match="init_steps needs init_data"):
+        run_zero(load_config(ROOT / "configs" / "zero_tiny.toml", init_steps=5),
+                 tmp_path / "run")
+    first = tmp_path / "first"
+    run_zero(load_config(ROOT / "configs" / "zero_tiny.toml", generations=1), first)
+    other_board = load_config(ROOT / "configs" / "zero_tiny.toml", board_size=7,
+                              init_data=str(first))
+    with pytest.raises(ValueError, match="planes of shape"):
+        run_zero(other_board, tmp_path / "run")
+    assert not (tmp_path / "run" / "config.json").exists()

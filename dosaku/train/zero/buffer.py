@@ -97,9 +97,12 @@ class ReplayWindow:
     games: int
 
     @classmethod
-    def load(cls, folder: Path, window_games: int) -> ReplayWindow:
+    def load(cls, folder: Path, window_games: int, *older: Path) -> ReplayWindow:
+        """The newest shards of ``folder`` covering ``window_games`` games; if it holds
+        fewer, topped up with the newest shards of each ``older`` folder in turn (a run
+        bootstrapped from another run's data, see ``ZeroConfig.init_data``)."""
         chosen, games = [], 0
-        for path in reversed(shard_paths(folder)):
+        for path in [p for f in (folder, *older) for p in reversed(shard_paths(f))]:
             if games >= window_games:
                 break
             *arrays, count = read_shard(path)

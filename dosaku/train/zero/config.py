@@ -102,6 +102,15 @@ class ZeroConfig:
     a new recipe bootstrapped from an earlier run's net, as Leela Zero and KataGo carried
     nets across recipe changes. It must be this run's ``model`` on this board; an ownership
     head the run adds and the checkpoint lacks starts random. "" = random initialisation."""
+    init_data: str = ""
+    """Another run's folder (or its ``shards`` folder) whose self-play games start this
+    run's replay window: until the run has ``window_games`` games of its own, the window is
+    topped up with that run's newest games. With ``init_steps`` this is how KataGo moved to a
+    larger net mid-run (Wu 2019, section 3): a new net is first trained on the existing games,
+    then takes over self-play. "" = the run's own games only."""
+    init_steps: int = 0
+    """Optimizer steps on ``init_data``'s window before generation 0 is saved (0 = none;
+    about ``samples_per_position`` × its positions / ``batch_size`` sees each a few times)."""
     # -- evaluation ------------------------------------------------------------------------------
     eval_games: int = 10
     """Games new vs. previous net each generation (0 = none)."""

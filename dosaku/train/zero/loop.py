@@ -34,7 +34,7 @@ from tqdm import tqdm
 from dosaku.agents.net_evaluator import NetEvaluator
 from dosaku.nets import GoNet, create_model, load_model, save_model
 
-from .buffer import ReplayWindow, shard_paths, write_shard
+from .buffer import ReplayWindow, read_shard, shard_paths, write_shard
 from .config import RUNTIME_FIELDS, ZeroConfig, config_from_json
 from .evaluate import new_vs_old, versus_gnugo
 from .selfplay import SelfPlayRecord, play_games
@@ -160,6 +160,57 @@ def load_initial_weights(model: GoNet, path: str) -> None:
                              f"{tuple(weights[name].shape)}, the run's model "
                              f"{tuple(tensor.shape)}")
     model.load_state_dict({k: weights[k] for k in expected})
+
+
+def init_data_shards(cfg: ZeroConfig, model: GoNet) -> tuple[Path, ...]:
+    """``cfg.init_data``'s shard folder, as a tuple for :meth:`ReplayWindow.load` (empty if
+    unset). Raises ValueError if it holds no shards or planes another net could not read."""
+    if not cfg.init_data:
+        if cfg.init_steps > 0:
+            raise ValueError("init_steps needs init_data: the games to train generation 0 on")
+        return ()
+    folder = Path(cfg.init_data)
+    if (folder / "shards").is_dir():
+        folder = folder / "shards"
+    paths = shard_paths(folder)
+    if not paths:
+        raise ValueError(f"init_data {cfg.init_data}: no self-play shards there")
+    planes = read_shard(paths[-1])[0]
+    n = model.config.board_size
+    expected = (model.config.in_planes, n, n)
+    if planes.shape[1:] != expected:
+        raise ValueError(f"init_data {paths[-1]}: planes of shape {planes.shape[1:]}, the "
+                         f"run's net reads {expected}")
+    return (folder,)
+
+
+def fit(trainer: Trainer, window: ReplayWindow, steps: int, rng: np.random.Generator,
+        writer, first_step: int, desc: str) -> dict:
+    """``steps`` optimizer steps on batches from ``window``; the mean of each loss."""
+    totals: dict[str, float] = {}
+    for step in tqdm(range(steps), desc=desc, unit="step"):
+        losses = trainer.step(*window.sample(trainer.cfg.batch_size, rng))
+        for key, value in losses.items():
+            totals[key] = totals.get(key, 0.0) + value
+            writer.add_scalar(f"train/{key}", value, first_step + step)
+    return {k: v / max(steps, 1) for k, v in totals.items()}
+
+
+def bootstrap(cfg: ZeroConfig, run: RunFolder, model: GoNet, older: tuple[Path, ...],
+              writer) -> dict:
+    """Train generation 0 for ``cfg.init_steps`` steps on the ``init_data`` window (KataGo's
+    new net trained on the run's existing games before it plays); its momentum is saved as
+    generation 0's, so generation 1 goes on from it. Returns provenance to record."""
+    trainer = Trainer(model, cfg)
+    trainer.set_generation(0)
+    window = ReplayWindow.load(run.shards, cfg.window_games, *older)
+    rng = np.random.default_rng(cfg.seed * 7919)
+    means = fit(trainer, window, cfg.init_steps, rng, writer, 0, "gen 0 bootstrap")
+    trainer.save_optimizer(run.optimizer_path(0))
+    run.log({"generation": 0, "phase": "train", "steps": cfg.init_steps,
+             "window_positions": len(window), "window_games": window.games, **means})
+    return {"init_data": cfg.init_data, "init_steps": cfg.init_steps,
+            "window_games": window.games}
 
 
 def calibrated_resign_threshold(cfg: ZeroConfig, run: RunFolder, generation: int) -> float:
@@ -336,16 +387,11 @@ def train(cfg: ZeroConfig, run: RunFolder, generation: int, writer) -> GoNet:
     if previous_optimizer.exists():
         trainer.load_optimizer(previous_optimizer)
     lr = trainer.set_generation(generation)
-    window = ReplayWindow.load(run.shards, cfg.window_games)
+    window = ReplayWindow.load(run.shards, cfg.window_games, *init_data_shards(cfg, model))
     rng = np.random.default_rng(cfg.seed * 7919 + generation)
     steps = train_steps(cfg, run, generation)
-    totals: dict[str, float] = {}
-    for step in tqdm(range(steps), desc=f"gen {generation} train", unit="step"):
-        losses = trainer.step(*window.sample(cfg.batch_size, rng))
-        for key, value in losses.items():
-            totals[key] = totals.get(key, 0.0) + value
-            writer.add_scalar(f"train/{key}", value, trained_before(run, generation) + step)
-    means = {k: v / max(steps, 1) for k, v in totals.items()}
+    means = fit(trainer, window, steps, rng, writer, trained_before(run, generation),
+                f"gen {generation} train")
     trainer.save_optimizer(run.optimizer_path(generation))
     games = sum(int(np.load(p)["games"]) for p in shard_paths(run.shards))
     save_atomic(model, run.model_path(generation),
@@ -399,13 +445,19 @@ def run_zero(cfg: ZeroConfig, folder: str | Path) -> None:
 
     torch.set_num_threads(cfg.threads)
     run = RunFolder(Path(folder))
-    # built before the folder is written, so a bad init_model leaves nothing behind
+    # built and checked before the folder is written, so a bad init_model or init_data
+    # leaves nothing behind
     start = initial_model(cfg) if run.latest_generation() < 0 else None
-    prepare(cfg, run)
     if start is not None:
-        save_atomic(start[0], run.model_path(0), start[1])
+        older = init_data_shards(cfg, start[0])
+    prepare(cfg, run)
     writer = SummaryWriter(str(run.root / "tb"))
     try:
+        if start is not None:
+            model, provenance = start
+            if cfg.init_steps > 0:
+                provenance |= bootstrap(cfg, run, model, older, writer)
+            save_atomic(model, run.model_path(0), provenance)
         done = run.latest_generation()
         run.log({"phase": "start", "generation": done})  # curves leave the pause before out
         if done > 0 and not run.evaluated(done):
