@@ -31,9 +31,11 @@ The searching kinds (``zero``, ``puct``, ``alphago``) share their options: ``vis
 ``resign_threshold``, ``expansion_threshold``, ...); ``batch`` and ``n_thr`` are short for
 ``batch_size`` and ``expansion_threshold``; ``backend`` (torch, onnxruntime, auto) and
 ``precision`` (fp32, bf16, fp16, int8, auto) choose how the net runs (:mod:`dosaku.nets.inference`;
-int8 and auto read the files ``dosaku quantize`` keeps beside the checkpoint). ``zero`` plays
-with ``tidy_pass`` on. Model files are checked to exist when the spec is
-parsed and loaded for each game.
+int8 and auto read the files ``dosaku quantize`` keeps beside the checkpoint). Both default to
+``auto``: the fastest variant that passed the accuracy gate recorded for that checkpoint on
+this machine, and plain torch fp32 for a checkpoint with no record (or one measured on
+another machine). ``zero`` plays with ``tidy_pass`` on. Model files are checked to exist when
+the spec is parsed and loaded for each game.
 
 A spec is a value: it is parsed once (errors name the bad part) and built into a fresh agent
 for every game, so each game gets its own engine process and its own seed.
@@ -252,9 +254,9 @@ def option_problem(kind: str, values: dict[str, typing.Any]) -> str | None:
     """What is wrong with the values of a searching spec beyond their types, or None."""
     if values.get("symmetry", "random") not in ("none", "random", "average"):
         return f"option symmetry={values['symmetry']!r} is not none, random or average"
-    if values.get("backend", "torch") not in ("torch", "onnxruntime", "auto"):
+    if values.get("backend", "auto") not in ("torch", "onnxruntime", "auto"):
         return f"option backend={values['backend']!r} is not torch, onnxruntime or auto"
-    if values.get("precision", "fp32") not in ("fp32", "bf16", "fp16", "int8", "auto"):
+    if values.get("precision", "auto") not in ("fp32", "bf16", "fp16", "int8", "auto"):
         return f"option precision={values['precision']!r} is not fp32, bf16, fp16, int8 or auto"
     for key in ("visits", "rollouts"):
         if key in values and values[key] < 1:
@@ -323,11 +325,11 @@ def zero_evaluator(spec: AgentSpec, values: dict[str, typing.Any], seed: int | N
     if "model" not in values:
         return RolloutEvaluator(values.get("rollouts", 8), seed=seed or 0), None
     net = load_model(values["model"])  # checks the file now, with a clear error
-    evaluator = NetEvaluator(values["model"] if values.get("precision", "fp32") != "fp32"
-                             or values.get("backend", "torch") != "torch" else net,
+    backend, precision = values.get("backend", "auto"), values.get("precision", "auto")
+    plain = backend == "torch" and precision == "fp32"  # else from the file: its side files
+    evaluator = NetEvaluator(net if plain else values["model"],
                              symmetry=values.get("symmetry", "random"), seed=seed,
-                             backend=values.get("backend", "torch"),
-                             precision=values.get("precision", "fp32"),
+                             backend=backend, precision=precision,
                              batch_size=search_config(values).batch_size)
     return evaluator, net.config.board_size
 
@@ -349,9 +351,9 @@ def alphago_evaluator(spec: AgentSpec, values: dict[str, typing.Any], seed: int 
     if len(sizes) > 1:
         raise ValueError(f"{spec.text!r}: the policy and value nets play different board "
                          f"sizes {sorted(sizes)}")
-    backend, precision = values.get("backend", "torch"), values.get("precision", "fp32")
-    fast = backend != "torch" or precision != "fp32"  # from the file: its calibration sidecar
-    evaluators = {k: NetEvaluator(values[k] if fast else net,
+    backend, precision = values.get("backend", "auto"), values.get("precision", "auto")
+    plain = backend == "torch" and precision == "fp32"  # else from the file: its side files
+    evaluators = {k: NetEvaluator(net if plain else values[k],
                                   symmetry=values.get("symmetry", "random"), seed=seed,
                                   backend=backend, precision=precision,
                                   batch_size=search_config(values).batch_size)

@@ -19,17 +19,22 @@ from .puct_agent import PuctAgent, ThinkingLimits
 
 def zero_agent(model: str | Path | None = None, size: int = 9, visits: int = 400,
                seconds: float | None = None, batch_size: int = 8,
-               resign_threshold: float = -0.95, seed: int | None = None) -> PuctAgent:
-    """A PuctAgent over the checkpoint ``model`` (default: the built-in one for ``size``).
+               resign_threshold: float = -0.95, seed: int | None = None,
+               backend: str = "auto", precision: str = "auto") -> PuctAgent:
+    """A PuctAgent over the checkpoint ``model`` (default: the built-in one for ``size``),
+    run by ``backend`` in ``precision`` (default ``auto``: the fastest variant the model's
+    accuracy gate passed on this machine, else torch fp32; see
+    :func:`dosaku.nets.inference.runner.resolve_auto`).
 
     Raises FileNotFoundError if no model is given and none ships for ``size``.
     """
     path = Path(model) if model is not None else builtin_model_path(size)
     if path is None:
         raise FileNotFoundError(f"no built-in model for {size}x{size}; pass model=PATH")
-    net = load_model(path)
-    n = net.config.board_size
+    n = load_model(path).config.board_size  # checks the file now, with a clear error
     config = SearchConfig(batch_size=batch_size, resign_threshold=resign_threshold,
                           min_pass_move=n * n // 2, tidy_pass=True)
-    return PuctAgent(NetEvaluator(net, symmetry="random", seed=seed), config,
+    evaluator = NetEvaluator(path, symmetry="random", seed=seed, backend=backend,
+                             precision=precision, batch_size=batch_size)
+    return PuctAgent(evaluator, config,
                      ThinkingLimits(visits=visits, seconds=seconds), seed=seed, name="zero")

@@ -1,6 +1,7 @@
-"""NetEvaluator's backend and precision: torch fp32 stays the default, ONNX Runtime and int8
-say what fp32 says, ``auto`` follows the gate record, and fp32 plays a short match against
-int8 through the precision gate."""
+"""NetEvaluator's backend and precision: torch fp32 stays the evaluator's default (players
+default to ``auto``), ONNX Runtime and int8 say what fp32 says, ``auto`` follows the gate
+record, exports are cached, and fp32 plays a short match against int8 through the precision
+gate."""
 
 import json
 
@@ -88,6 +89,45 @@ def test_auto_takes_the_fastest_that_passed_here(tiny_net, calibration, tmp_path
     gate_record(path, {("torch", "int8"): 900.0}, here={**machine(), "cpu": "elsewhere"})
     elsewhere = NetEvaluator(path, backend="auto", precision="auto")
     assert (elsewhere.backend, elsewhere.precision) == ("torch", "fp32")
+
+
+def runs(agent) -> tuple[str, str]:
+    return agent.search.evaluator.backend, agent.search.evaluator.precision
+
+
+def test_players_run_what_the_gate_chose_by_default(tiny_net, calibration, tmp_path):
+    from dosaku.agents.spec import build_agent
+    from dosaku.agents.zero_agent import zero_agent
+
+    path = save_model(tiny_net, tmp_path / "net.safetensors")
+    for agent in (build_agent(f"zero:model={path},visits=4"), zero_agent(path, visits=4)):
+        assert runs(agent) == ("torch", "fp32")
+    write_calibration(calibration, sidecar(path, "calibration.npz"))
+    gate_record(path, {("torch", "fp32"): 100.0, ("onnxruntime", "fp32"): 300.0})
+    for agent in (build_agent(f"zero:model={path},visits=4"),
+                  build_agent(f"puct:model={path},visits=4"), zero_agent(path, visits=4)):
+        assert runs(agent) == ("onnxruntime", "fp32")
+    plain = build_agent(f"zero:model={path},visits=4,backend=torch,precision=fp32")
+    assert runs(plain) == ("torch", "fp32")
+
+
+def test_an_onnx_export_is_made_once_per_checkpoint(tiny_net, tmp_path, monkeypatch):
+    from dosaku.nets.inference import runner
+
+    monkeypatch.setenv("DOSAKU_CACHE", str(tmp_path / "cache"))
+    exports = []
+    real = runner.export_onnx
+    monkeypatch.setattr(runner, "export_onnx", lambda *a: exports.append(a) or real(*a))
+    path = save_model(tiny_net, tmp_path / "net.safetensors")
+    first = NetEvaluator(path, symmetry="none", backend="onnxruntime")
+    again = NetEvaluator(path, symmetry="none", backend="onnxruntime")
+    assert len(exports) == 1 and len(list((tmp_path / "cache" / "onnx").glob("*.onnx"))) == 1
+    np.testing.assert_array_equal(first.evaluate(positions())[0], again.evaluate(positions())[0])
+    with torch.no_grad():
+        changed = create_model("resnet_b1c8", board_size=5).eval()
+    save_model(changed, path)  # the same file name, other weights: never the stale export
+    NetEvaluator(path, symmetry="none", backend="onnxruntime")
+    assert len(exports) == 2
 
 
 def test_int8_player_searches(tiny_net, calibration):

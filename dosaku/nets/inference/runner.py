@@ -9,13 +9,18 @@ checkpoint path, a backend (``torch``, ``onnxruntime`` or ``auto``) and a precis
 Files beside a checkpoint ``MODEL.safetensors`` (see :func:`sidecar`), written by ``dosaku
 quantize`` and ``dosaku export``: ``MODEL.calibration.npz`` (planes int8 calibrates on),
 ``MODEL.gate.json`` (the :class:`~dosaku.nets.inference.gate.GateRecord`), and
-``MODEL.fp32.onnx`` / ``MODEL.int8.onnx``. A missing ONNX file is exported on the spot (into
-a temporary folder); a missing calibration file makes int8 fail with a message saying how to
-make one.
+``MODEL.fp32.onnx`` / ``MODEL.int8.onnx``. A missing ONNX file is exported on the spot, once:
+into a cache folder (``$DOSAKU_CACHE/onnx``, default ``~/.cache/dosaku/onnx``) under a name
+made from the checkpoint's bytes, the calibration planes and the library versions, so the next
+player built from the same file (every game of a match) starts at once and an edited
+checkpoint never meets a stale export; a missing calibration file makes int8 fail with a
+message saying how to make one.
 """
 
 from __future__ import annotations
 
+import hashlib
+import os
 import tempfile
 import time
 from os import PathLike
@@ -138,6 +143,36 @@ def resolve_auto(path: Path | None, backend: str, precision: str,
             "fp32" if precision == "auto" else precision)
 
 
+def onnx_cache() -> Path:
+    """The folder of ONNX exports made on the spot (``$DOSAKU_CACHE/onnx``)."""
+    root = os.environ.get("DOSAKU_CACHE") or Path.home() / ".cache" / "dosaku"
+    return Path(root) / "onnx"
+
+
+def cached_onnx(net: GoNet, path: Path, precision: str,
+                calibration: np.ndarray | None) -> Path | None:
+    """The export of checkpoint ``path`` in ``precision`` from the cache, made there first if
+    missing (written under a temporary name and renamed, so racing processes are safe).
+    None if the cache folder cannot be written: the caller exports into a temporary one."""
+    import onnxruntime
+
+    key = hashlib.sha256(path.read_bytes())
+    key.update(f"{precision} {torch.__version__} {onnxruntime.__version__}".encode())
+    if precision == "int8" and calibration is not None:
+        key.update(np.ascontiguousarray(calibration, dtype=np.float32).tobytes())
+    target = onnx_cache() / f"{path.stem}-{precision}-{key.hexdigest()[:20]}.onnx"
+    if target.is_file():
+        return target
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = target.with_name(f"{target.stem}.{os.getpid()}.tmp")
+        export_onnx(net.cpu(), tmp, precision, calibration)
+        os.replace(tmp, target)
+    except OSError:
+        return None
+    return target
+
+
 def open_runner(model: GoNet | str | PathLike, backend: str = "torch", precision: str = "fp32",
                 calibration: np.ndarray | None = None, batch: int = 8,
                 device: str | torch.device = "cpu", threads: int | None = 1) -> Runner:
@@ -170,6 +205,9 @@ def open_runner(model: GoNet | str | PathLike, backend: str = "torch", precision
     if threads is not None:
         torch.set_num_threads(threads)  # one per process: oversubscription is ruinous
     if backend == "onnxruntime":
+        cached = None if path is None else cached_onnx(net, path, precision, calibration)
+        if cached is not None:
+            return OnnxRunner(cached, threads)
         with tempfile.TemporaryDirectory() as tmp:
             exported = export_onnx(net.cpu(), Path(tmp) / "net.onnx", precision, calibration)
             return OnnxRunner(exported, threads)
@@ -181,5 +219,5 @@ def open_runner(model: GoNet | str | PathLike, backend: str = "torch", precision
 
 
 __all__ = ["BACKENDS", "PRECISIONS", "OnnxRunner", "Runner", "TorchRunner", "measure",
-           "open_runner",
+           "onnx_cache", "open_runner",
            "read_calibration", "sidecar", "write_calibration"]
