@@ -24,6 +24,13 @@ def test_gtp_subcommand(monkeypatch):
     assert out == "=1 tromp-taylor\n\n= \n\n=2 0\n\n= B+76\n\n= \n\n"
 
 
+def test_gtp_says_how_the_network_runs(monkeypatch, capsys):
+    code, out = run(monkeypatch, ["gtp", "--player", "zero:visits=2"], "name\nquit\n")
+    assert code == 0 and out.startswith("= dosaku")
+    err = capsys.readouterr().err  # onnxruntime on the gate's machine class, else torch
+    assert "zero:visits=2: network on onnxruntime fp32" in err or "network on torch fp32" in err
+
+
 def test_gtp_default_size_is_19(monkeypatch):
     _, out = run(monkeypatch, ["gtp"], "play b T19\n")
     assert out == "= \n\n"

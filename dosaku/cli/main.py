@@ -107,6 +107,10 @@ def run_gtp(args: argparse.Namespace) -> int:
     except ValueError as e:
         print(f"dosaku gtp: {e}", file=sys.stderr)
         return 2
+    evaluator = getattr(getattr(agent, "search", None), "evaluator", None)
+    if hasattr(evaluator, "backend"):  # what auto chose, for the controller's engine log
+        print(f"dosaku gtp: {spec}: network on {evaluator.backend} {evaluator.precision}",
+              file=sys.stderr)
     size = args.size or getattr(agent, "board_size", None) or 19
     try:
         engine = GtpEngine(agent, size, args.komi, args.rules)
