@@ -109,7 +109,8 @@ def run_gtp(args: argparse.Namespace) -> int:
         return 2
     evaluator = getattr(getattr(agent, "search", None), "evaluator", None)
     if hasattr(evaluator, "backend"):  # what auto chose, for the controller's engine log
-        print(f"dosaku gtp: {spec}: network on {evaluator.backend} {evaluator.precision}",
+        print(f"dosaku gtp: {getattr(spec, 'text', spec)}: network on {evaluator.backend} "
+              f"{evaluator.precision}",
               file=sys.stderr)
     size = args.size or getattr(agent, "board_size", None) or 19
     try:
