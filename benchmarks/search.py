@@ -8,7 +8,13 @@ batched forward pass of the same network, and the tree's own overhead per simula
 - Tree only: a uniform evaluator that costs nothing, so every microsecond is the tree's
   (selection, expansion: a GameState copy and a legal-move mask per node, virtual loss, backup).
 
-Run: ``python benchmarks/search.py`` or ``dosaku bench search``.
+- Player (``--player MODEL``): visits per second of the ``zero`` player over a checkpoint, one
+  row per way of running its net (torch fp32, ``auto`` — what the model's gate record picks on
+  this machine, the players' default — and any ``--variants`` such as ``onnxruntime/int8``),
+  searching the same positions in turns, so a load change hits every row alike.
+
+Run: ``python benchmarks/search.py`` or ``dosaku bench search``;
+``python benchmarks/search.py --player dosaku/models/zero_9x9.safetensors --only-player``.
 """
 
 from __future__ import annotations
@@ -77,16 +83,68 @@ def net_table(names: list[str], size: int, seconds: float) -> None:
                   f"{inside / raw:.0%} |")
 
 
+def player_positions(size: int, count: int, seed: int = 0) -> list[GameState]:
+    """The empty board and positions after 10, 20, ... random legal moves (no passes)."""
+    rng, states, state = np.random.default_rng(seed), [GameState(size)], GameState(size)
+    while len(states) < count:
+        for _ in range(10):
+            moves = [m for m in np.flatnonzero(state.legal_mask()) if m != state.pass_move]
+            state.play(int(rng.choice(moves)))
+        states.append(state.copy())
+    return states
+
+
+def player_table(model: str, variants: list[str], visits: int, rounds: int) -> None:
+    """Visits/s of ``zero:model=...,visits=...`` per variant ``backend/precision``: each round
+    every variant searches every position from scratch; the table sums the rounds."""
+    from dosaku.agents.spec import build_agent
+
+    agents = {v: build_agent(f"zero:model={model},visits={visits},seed=0,resign_threshold=-2,"
+                             f"backend={v.split('/')[0]},precision={v.split('/')[1]}")
+              for v in variants}
+    size = next(iter(agents.values())).board_size
+    states = player_positions(size, 6)
+    seconds = dict.fromkeys(variants, 0.0)
+    for agent in agents.values():
+        agent.select_move(states[0])  # warm-up
+    for _ in range(rounds):
+        for name, agent in agents.items():
+            start = time.perf_counter()
+            for state in states:
+                agent.search.root = None  # from scratch: no tree reuse between positions
+                agent.search.run(state, visits)
+            seconds[name] += time.perf_counter() - start
+    searched = rounds * len(states) * visits
+    base = searched / seconds[variants[0]]
+    print(f"| {model} | backend/precision | runs as | visits/s | × {variants[0]} |")
+    print("|---|---|---|---|---|")
+    for name, agent in agents.items():
+        rate = searched / seconds[name]
+        runs = f"{agent.search.evaluator.backend}/{agent.search.evaluator.precision}"
+        print(f"| | {name} | {runs} | {rate:,.0f} | {rate / base:.2f} |")
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--simulations", type=int, default=3000)
     parser.add_argument("--nets", nargs="+", default=["resnet_b6c64"])
     parser.add_argument("--size", type=int, default=9)
     parser.add_argument("--seconds", type=float, default=5.0)
+    parser.add_argument("--player", help="a checkpoint: visits/s of the zero player over it")
+    parser.add_argument("--variants", nargs="+", default=["torch/fp32", "auto/auto"],
+                        help="backend/precision rows of the player table (first: the base)")
+    parser.add_argument("--visits", type=int, default=800)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--only-player", action="store_true")
     args = parser.parse_args(argv)
     if hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]})
     torch.set_num_threads(1)
+    if args.player:
+        player_table(args.player, args.variants, args.visits, args.rounds)
+        print()
+        if args.only_player:
+            return
     net_table(args.nets, args.size, args.seconds)
     print()
     print("| board | batch | tree µs / simulation | simulations/s (tree only) |")
