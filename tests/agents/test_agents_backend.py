@@ -128,6 +128,18 @@ def test_an_onnx_export_is_made_once_per_checkpoint(tiny_net, tmp_path, monkeypa
     save_model(changed, path)  # the same file name, other weights: never the stale export
     NetEvaluator(path, symmetry="none", backend="onnxruntime")
     assert len(exports) == 2
+    monkeypatch.setattr(runner, "ONNX_CACHE_FILES", 2)
+    other = save_model(changed, tmp_path / "other.safetensors")
+    NetEvaluator(other, symmetry="none", backend="onnxruntime")
+    assert len(list((tmp_path / "cache" / "onnx").glob("*.onnx"))) == 2  # the oldest went
+
+
+def test_exports_on_calibration_handed_in_are_not_cached(tiny_net, calibration, tmp_path,
+                                                         monkeypatch):
+    monkeypatch.setenv("DOSAKU_CACHE", str(tmp_path / "cache"))
+    path = save_model(tiny_net, tmp_path / "net.safetensors")
+    NetEvaluator(path, backend="onnxruntime", precision="int8", calibration=calibration)
+    assert not list(tmp_path.glob("cache/onnx/*.onnx"))
 
 
 def test_int8_player_searches(tiny_net, calibration):

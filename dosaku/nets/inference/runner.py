@@ -161,16 +161,29 @@ def cached_onnx(net: GoNet, path: Path, precision: str,
     if precision == "int8" and calibration is not None:
         key.update(np.ascontiguousarray(calibration, dtype=np.float32).tobytes())
     target = onnx_cache() / f"{path.stem}-{precision}-{key.hexdigest()[:20]}.onnx"
-    if target.is_file():
-        return target
     try:
+        if target.is_file():
+            os.utime(target)  # recently used: kept by the pruning below
+            return target
         target.parent.mkdir(parents=True, exist_ok=True)
         tmp = target.with_name(f"{target.stem}.{os.getpid()}.tmp")
         export_onnx(net.cpu(), tmp, precision, calibration)
         os.replace(tmp, target)
+        prune_onnx_cache(target.parent)
     except OSError:
         return None
     return target
+
+
+ONNX_CACHE_FILES = 32
+"""Exports the cache keeps (the most recently used): a training run's every generation would
+otherwise stay there."""
+
+
+def prune_onnx_cache(folder: Path) -> None:
+    files = sorted(folder.glob("*.onnx"), key=lambda f: f.stat().st_mtime, reverse=True)
+    for old in files[ONNX_CACHE_FILES:]:
+        old.unlink(missing_ok=True)
 
 
 def open_runner(model: GoNet | str | PathLike, backend: str = "torch", precision: str = "fp32",
@@ -197,6 +210,7 @@ def open_runner(model: GoNet | str | PathLike, backend: str = "torch", precision
                                                                   f"{precision}.onnx").is_file():
         return OnnxRunner(sidecar(path, f"{precision}.onnx"), threads)
     net = model if path is None else load_model(path, device)
+    given_calibration = calibration is not None
     if calibration is None and precision == "int8":
         if path is None or not sidecar(path, "calibration.npz").is_file():
             raise ValueError("int8 needs calibration positions: run `dosaku quantize MODEL` "
@@ -205,7 +219,10 @@ def open_runner(model: GoNet | str | PathLike, backend: str = "torch", precision
     if threads is not None:
         torch.set_num_threads(threads)  # one per process: oversubscription is ruinous
     if backend == "onnxruntime":
-        cached = None if path is None else cached_onnx(net, path, precision, calibration)
+        # cached when the export depends on files only (calibration planes handed in, as
+        # self-play's fresh ones each generation, would only fill the cache)
+        cached = None if path is None or given_calibration else cached_onnx(
+            net, path, precision, calibration)
         if cached is not None:
             return OnnxRunner(cached, threads)
         with tempfile.TemporaryDirectory() as tmp:
