@@ -112,6 +112,13 @@ def plot_command(args: argparse.Namespace) -> int:
     play.plot([e["generation"] for e in selfplay],
               [e["moves"] / e["games"] / 100 for e in selfplay], marker=".",
               label="game length / 100 moves")
+    fresh = [e for e in selfplay if "value_calibration_error" in e]
+    if fresh:  # the value head on the generation's new games, before it trains on them
+        play.plot([e["generation"] for e in fresh], [e["value_mse_fresh"] for e in fresh],
+                  marker=".", label="value MSE on new games")
+        play.plot([e["generation"] for e in fresh],
+                  [e["value_calibration_error"] for e in fresh], marker=".",
+                  label="value calibration error")
     play.set_xlabel("generation")
     play.set_title("self-play")
     play.legend()

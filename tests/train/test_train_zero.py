@@ -193,3 +193,30 @@ def test_bad_init_data_is_refused_before_the_folder_is_written(tmp_path):
     with pytest.raises(ValueError, match="planes of shape"):
         run_zero(other_board, tmp_path / "run")
     assert not (tmp_path / "run" / "config.json").exists()
+
+
+def test_value_calibration_compares_values_with_outcomes():
+    from dosaku.train.zero.selfplay import value_calibration
+
+    # a net that says +0.6 where 80% are won and -0.6 where 20% are: calibrated
+    values = np.array([0.6] * 10 + [-0.6] * 10)
+    outcomes = np.array([1] * 8 + [-1] * 2 + [1] * 2 + [-1] * 8)
+    fit = value_calibration(values, outcomes)
+    assert fit["calibration_error"] == pytest.approx(0.0)
+    assert fit["mse"] == pytest.approx(np.mean((values - outcomes) ** 2))
+    assert [row[1] for row in fit["table"]] == [10, 10]
+    # the same outcomes rated ±0.99: overconfident by 0.39 on average
+    sure = value_calibration(np.sign(values) * 0.99, outcomes)
+    assert sure["calibration_error"] == pytest.approx(0.39)
+    assert value_calibration(np.array([]), np.array([]))["positions"] == 0
+
+
+def test_self_play_logs_the_value_heads_calibration_on_fresh_games(tmp_path):
+    games = records()
+    for g in games:
+        assert g.net_value.shape == g.value.shape and np.all(np.abs(g.net_value) <= 1.0)
+    run_zero(load_config(ROOT / "configs" / "zero_tiny.toml", generations=1), tmp_path)
+    entry, = [e for e in RunFolder(tmp_path).entries() if e["phase"] == "selfplay"]
+    assert 0.0 <= entry["value_mse_fresh"] <= 4.0
+    assert 0.0 <= entry["value_calibration_error"] <= 2.0
+    assert sum(row[1] for row in entry["value_calibration"]) == entry["positions"]

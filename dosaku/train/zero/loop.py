@@ -37,7 +37,7 @@ from dosaku.nets import GoNet, create_model, load_model, save_model
 from .buffer import ReplayWindow, read_shard, shard_paths, write_shard
 from .config import RUNTIME_FIELDS, ZeroConfig, config_from_json
 from .evaluate import new_vs_old, versus_gnugo
-from .selfplay import SelfPlayRecord, play_games
+from .selfplay import SelfPlayRecord, play_games, value_calibration
 from .trainer import Trainer
 
 
@@ -257,7 +257,9 @@ def self_play_worker(cfg: ZeroConfig, run_root: str, generation: int, worker: in
                    "winner": record.winner, "playthrough": record.playthrough,
                    "would_resign": record.would_resign,
                    "winner_min": record.winner_min_value, "positions": len(record.value),
-                   "pruned": record.pruned}
+                   "pruned": record.pruned,
+                   "net_value": [round(float(v), 4) for v in record.net_value],
+                   "outcome": record.value.tolist()}
         if len(batch) >= cfg.parallel_games or played == count:
             write_shard(run.shards / f"{prefix}{index:04d}.npz", batch)
             index += 1
@@ -363,6 +365,13 @@ def log_self_play(run: RunFolder, writer, generation: int, games: list[dict],
              # played through, and the winner's value fell below this generation's threshold
              "false_resign": sum(g["winner_min"] < threshold for g in playthrough),
              "playthrough_winner_min": [round(g["winner_min"], 4) for g in playthrough]}
+    # the value head on games it has not trained on yet: its honest test loss, and calibration
+    calibration = value_calibration(
+        np.array([v for g in games for v in g.get("net_value", [])], dtype=np.float64),
+        np.array([z for g in games for z in g.get("outcome", [])], dtype=np.float64))
+    stats |= {"value_mse_fresh": calibration["mse"],
+              "value_calibration_error": calibration["calibration_error"],
+              "value_calibration": calibration["table"]}
     hours = seconds / 3600
     net = sum(t["net_seconds"] for t in timings)
     busy = sum(t["seconds"] for t in timings)
@@ -371,7 +380,8 @@ def log_self_play(run: RunFolder, writer, generation: int, games: list[dict],
              "positions_per_second": sum(t["evaluations"] for t in timings) / max(seconds, 1e-9),
              "net_fraction": net / max(busy, 1e-9)}
     run.log(entry)
-    for key in ("games_per_hour", "positions_per_second", "net_fraction", "resign_threshold"):
+    for key in ("games_per_hour", "positions_per_second", "net_fraction", "resign_threshold",
+                "value_mse_fresh", "value_calibration_error"):
         writer.add_scalar(f"selfplay/{key}", entry[key], generation)
     writer.add_scalar("selfplay/mean_game_length", stats["moves"] / max(stats["games"], 1),
                       generation)

@@ -71,6 +71,10 @@ class SelfPlayRecord:
     ownership: np.ndarray | None = None
     """int8 (P, n, n): the final owner of each point from the recorded position's side to
     move (+1 it, -1 the opponent, 0 neither); None for a resigned game (see the module doc)."""
+    net_value: np.ndarray | None = None
+    """float32 (P,): the network's own value of each recorded position (before any search),
+    from its side to move: beside ``value`` it measures the value head's calibration on
+    games it has not been trained on (:func:`value_calibration`)."""
 
 
 @dataclass
@@ -88,6 +92,7 @@ class SelfPlayGame:
     planes: list[np.ndarray] = field(default_factory=list)
     policies: list[np.ndarray] = field(default_factory=list)
     colors: list[int] = field(default_factory=list)
+    net_values: list[float] = field(default_factory=list)
     pruned: list[float] = field(default_factory=list)
     would_resign: int = 0
     min_value: dict[int, float] = field(default_factory=lambda: {BLACK: 1.0, WHITE: 1.0})
@@ -131,6 +136,7 @@ class SelfPlayGame:
             target[root.moves] = counts / max(counts.sum(), 1.0)
             self.policies.append(target)
             self.colors.append(self.state.to_play)
+            self.net_values.append(root.value)
         hot = self.state.move_number < self.cfg.temperature_moves
         move = self.search.choose(1.0 if hot else 0.0)
         self.state.play(move)
@@ -158,7 +164,31 @@ class SelfPlayGame:
             moves=list(self.state.moves), winner=winner, score=score,
             resigned=bool(resigner), playthrough=self.playthrough,
             would_resign=self.would_resign, winner_min_value=self.min_value[winner],
-            pruned=float(np.mean(self.pruned)) if self.pruned else 0.0, ownership=ownership)
+            pruned=float(np.mean(self.pruned)) if self.pruned else 0.0, ownership=ownership,
+            net_value=np.array(self.net_values, dtype=np.float32))
+
+
+def value_calibration(values: np.ndarray, outcomes: np.ndarray, bins: int = 5) -> dict:
+    """How well values v in [-1, 1] predict outcomes z = ±1: their mean squared error, and a
+    reliability table over ``bins`` equal slices of [-1, 1] — per slice the count, the mean
+    v and the mean z (a calibrated value net has them equal: of the positions it rates +0.6,
+    80% are won) — summed into the expected calibration error Σ (n_b / N) |z̄_b − v̄_b|
+    (Guo et al. 2017, "On Calibration of Modern Neural Networks", section 2)."""
+    values, outcomes = np.asarray(values, np.float64), np.asarray(outcomes, np.float64)
+    if len(values) == 0:
+        return {"positions": 0, "mse": float("nan"), "calibration_error": float("nan"),
+                "table": []}
+    slot = np.clip(((values + 1.0) / 2.0 * bins).astype(int), 0, bins - 1)
+    table, error = [], 0.0
+    for b in range(bins):
+        chosen = slot == b
+        if chosen.any():
+            v, z = values[chosen].mean(), outcomes[chosen].mean()
+            error += chosen.sum() / len(values) * abs(z - v)
+            table.append([round(-1 + 2 * b / bins, 3), int(chosen.sum()), round(float(v), 4),
+                          round(float(z), 4)])
+    return {"positions": len(values), "mse": float(np.mean((values - outcomes) ** 2)),
+            "calibration_error": float(error), "table": table}
 
 
 def search_config(cfg: ZeroConfig, noise: float) -> SearchConfig:
