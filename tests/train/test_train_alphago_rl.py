@@ -249,3 +249,25 @@ def test_a_misspelt_choice_is_refused_before_the_run_folder_is_written(tmp_path,
     code = main(["alphago", "rl", "--run-dir", str(run), "--baseline", "average"])
     assert code == 2 and "baseline must be one of none, mean" in capsys.readouterr().err
     assert not run.exists()
+
+
+def test_an_entropy_bonus_flattens_the_policy_where_outcomes_say_nothing():
+    state = GameState(5, 7.5)
+    planes = encoder_named("alphago48").encode(state)
+    mask = candidate_mask(state, 100)
+    # equal outcomes under the mean baseline: no policy-gradient signal at all
+    games = [Trajectory([planes], [mask], [12], outcome=1.0) for _ in range(4)]
+    entropies = {}
+    for beta in (0.0, 0.5):
+        model = tiny_policy()
+        optimizer = torch.optim.SGD(model.parameters(), lr=0.5)
+        for _ in range(5):
+            reinforce_step(model, optimizer, games, "mean", 8, entropy_bonus=beta)
+        entropies[beta] = reinforce_step(model, torch.optim.SGD(model.parameters(), lr=0.0),
+                                         games, "mean", 8)["entropy"]
+    start = reinforce_step(tiny_policy(), torch.optim.SGD(tiny_policy().parameters(), lr=0.0),
+                           games, "mean", 8)["entropy"]
+    assert entropies[0.0] == pytest.approx(start, rel=1e-6)
+    assert start < entropies[0.5] <= np.log(mask.sum()) + 1e-6
+    with pytest.raises(ValueError, match="entropy_bonus"):
+        RLConfig(entropy_bonus=-0.1)

@@ -164,6 +164,8 @@ class SelfPlayConfig:
             value = getattr(self, name, None)
             if value is not None and value not in allowed:
                 raise ValueError(f"{name} must be one of {', '.join(allowed)}, got {value!r}")
+        if getattr(self, "entropy_bonus", 0.0) < 0:
+            raise ValueError(f"entropy_bonus must be >= 0, got {self.entropy_bonus}")
 
 
 @dataclass(frozen=True)
@@ -182,6 +184,11 @@ class RLConfig(SelfPlayConfig):
     baseline: str = "none"
     """b(s_t): ``none`` (b = 0, the paper's main run) or ``mean`` (the batch's mean outcome
     for the learner, a constant per update: less variance, the same expected gradient)."""
+    entropy_bonus: float = 0.0
+    """β ≥ 0 of an entropy regulariser: the update ascends Σ_t [log p(a_t|s_t)(z_t − b) +
+    β H(p(·|s_t))] (Williams & Peng 1991; A3C, Mnih et al. 2016, used β = 0.01). 0 is the
+    paper's update; REINFORCE against its own snapshots measured here collapsed the entropy
+    2.36 → 0.44 nats in 100 updates, winning against SL by sharpening."""
     pool_every: int = 500
     """A snapshot of the learner joins the opponent pool every this-many steps (500)."""
     eval_games: int = 20

@@ -57,29 +57,34 @@ class Trajectory:
 
 def policy_gradient_loss(model: GoNet, planes: torch.Tensor, masks: torch.Tensor,
                          moves: torch.Tensor, advantages: torch.Tensor,
-                         games: int, precision: str = "fp32"
+                         games: int, precision: str = "fp32", entropy_bonus: float = 0.0
                          ) -> tuple[torch.Tensor, float]:
-    """−1/n Σ log p(a|s) · (z − b) over a chunk of positions (its gradient is the REINFORCE
-    ascent direction, negated for a minimiser), and the summed entropy (nats) of the chunk's
-    policies; ``masks`` (B, n*n+1) restricts the softmax to the candidates the move was
-    sampled from. ``precision`` ``bf16`` runs the net's forward (and so its backward) under
-    bf16 autocast, the weights and the softmax staying fp32."""
+    """−1/n Σ [log p(a|s) · (z − b) + β H(p(·|s))] over a chunk of positions (its gradient is
+    the REINFORCE ascent direction, with β = ``entropy_bonus`` the entropy-regularised one,
+    negated for a minimiser), and the summed entropy H (nats) of the chunk's policies;
+    ``masks`` (B, n*n+1) restricts the softmax to the candidates the move was sampled from.
+    ``precision`` ``bf16`` runs the net's forward (and so its backward) under bf16 autocast,
+    the weights and the softmax staying fp32."""
     with torch.autocast("cpu", dtype=torch.bfloat16, enabled=precision == "bf16"):
         logits = model(planes.float()).policy  # (B, n*n+1)
     logits = logits.float().masked_fill(~masks, float("-inf"))
     log_probs = torch.log_softmax(logits, dim=1)
-    with torch.no_grad():
+    with torch.set_grad_enabled(entropy_bonus > 0 and torch.is_grad_enabled()):
         entropy = -(log_probs.exp() * log_probs.masked_fill(~masks, 0.0)).sum()
     log_p = log_probs.gather(1, moves[:, None]).squeeze(1)  # (B,)
-    return -(log_p * advantages).sum() / games, float(entropy)
+    loss = -(log_p * advantages).sum() / games
+    if entropy_bonus > 0:
+        loss = loss - entropy_bonus * entropy / games
+    return loss, float(entropy)
 
 
 def reinforce_step(model: GoNet, optimizer: torch.optim.Optimizer,
                    trajectories: list[Trajectory], baseline: str, chunk: int,
-                   precision: str = "fp32") -> dict:
+                   precision: str = "fp32", entropy_bonus: float = 0.0) -> dict:
     """One update from a minibatch of games; returns the mean outcome, the loss, the learner's
     mean policy entropy over its candidates (before the update: REINFORCE on self-play tends
-    to collapse it) and the update's relative size."""
+    to collapse it; ``entropy_bonus`` β > 0 pushes back, see :class:`RLConfig`) and the
+    update's relative size."""
     if baseline not in ("none", "mean"):
         raise ValueError(f"baseline must be 'none' or 'mean', got {baseline!r}")
     if precision not in ("fp32", "bf16"):
@@ -100,7 +105,7 @@ def reinforce_step(model: GoNet, optimizer: torch.optim.Optimizer,
         loss, chunk_entropy = policy_gradient_loss(
             model, torch.from_numpy(planes[part]), torch.from_numpy(masks[part]),
             torch.from_numpy(moves[part]), torch.from_numpy(advantages[part]),
-            len(trajectories), precision)
+            len(trajectories), precision, entropy_bonus)
         loss.backward()
         total += loss.item()
         entropy += chunk_entropy
@@ -283,7 +288,8 @@ def run_rl(cfg: RLConfig, folder: str | Path) -> dict:
                 played = time.time() - started
                 players.observe(paths)
                 metrics = reinforce_step(model, optimizer, paths, cfg.baseline,
-                                         cfg.forward_batch, cfg.update_precision)
+                                         cfg.forward_batch, cfg.update_precision,
+                                         cfg.entropy_bonus)
                 step += 1
                 for key, value in metrics.items():
                     writer.add_scalar(f"train/{key}", value, step)
