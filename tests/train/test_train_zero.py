@@ -1,5 +1,6 @@
 """The AlphaGo Zero loop on 5x5 with a tiny net: records, shards, training, resume, kill -9."""
 
+import dataclasses
 import json
 import os
 import signal
@@ -95,6 +96,9 @@ def test_run_resumes_and_refuses_a_different_config(tmp_path):
     assert folder.games_in(1) == TINY.games_per_generation  # games were kept, not replayed
     phases = [e["phase"] for e in folder.entries()]
     assert phases.count("selfplay") == 1 and phases.count("train") == 2
+    # the newest momentum is kept, older ones go; every generation's net stays
+    assert sorted(p.name for p in (tmp_path / "models").iterdir()) == [
+        "gen0000.safetensors", "gen0001.optimizer.safetensors", "gen0001.safetensors"]
     header = load_model(folder.model_path(1))
     assert header.config.board_size == 5
 
@@ -164,13 +168,14 @@ def test_a_new_net_is_bootstrapped_on_another_runs_games(tmp_path):
     first = tmp_path / "first"
     run_zero(load_config(ROOT / "configs" / "zero_tiny.toml", generations=1), first)
     second = tmp_path / "second"
-    cfg = load_config(ROOT / "configs" / "zero_tiny.toml", generations=1, model="resnet_b2c16",
+    cfg = load_config(ROOT / "configs" / "zero_tiny.toml", generations=0, model="resnet_b2c16",
                       init_data=str(first), init_steps=5)
     run_zero(cfg, second)
     folder = RunFolder(second)
     boot, = [e for e in folder.entries() if e["phase"] == "train" and e["generation"] == 0]
     assert boot["steps"] == 5 and boot["window_games"] == TINY.games_per_generation
     assert folder.optimizer_path(0).exists()  # generation 1 goes on with its momentum
+    run_zero(dataclasses.replace(cfg, generations=1), second)
     gen1, = [e for e in folder.entries() if e["phase"] == "train" and e["generation"] == 1]
     # the window: this run's 4 games topped up with the first run's 4
     assert gen1["window_games"] == 2 * TINY.games_per_generation

@@ -5,7 +5,8 @@ The run folder is the whole state; nothing lives only in memory::
     RUN/config.json                      the resolved ZeroConfig (a re-run must match it)
     RUN/shards/gen0003-0001.npz          self-play games of generation 3 (atomic files)
     RUN/models/gen0003.safetensors       the net after generation 3's training
-    RUN/models/gen0003.optimizer.safetensors   its momentum buffers (written first)
+    RUN/models/gen0003.optimizer.safetensors   its momentum buffers (written first; the
+                                         previous generation's go once the model is saved)
     RUN/metrics.jsonl                    one line per phase per generation
     RUN/tb/                              TensorBoard scalars
 
@@ -409,6 +410,9 @@ def train(cfg: ZeroConfig, run: RunFolder, generation: int, writer) -> GoNet:
                  "learning_rate": lr, "config": json.loads(cfg.to_json())})
     run.log({"generation": generation, "phase": "train", "learning_rate": lr, "steps": steps,
              "window_positions": len(window), "window_games": window.games, **means})
+    # only the newest momentum is ever read (a resumed run goes on from it); every
+    # generation's net stays
+    run.optimizer_path(generation - 1).unlink(missing_ok=True)
     return model
 
 
