@@ -163,26 +163,32 @@ def load_initial_weights(model: GoNet, path: str) -> None:
     model.load_state_dict({k: weights[k] for k in expected})
 
 
-def init_data_shards(cfg: ZeroConfig, model: GoNet) -> tuple[Path, ...]:
+def init_data_shards(cfg: ZeroConfig) -> tuple[Path, ...]:
     """``cfg.init_data``'s shard folder, as a tuple for :meth:`ReplayWindow.load` (empty if
-    unset). Raises ValueError if it holds no shards or planes another net could not read."""
+    unset); :func:`check_init_data` has checked it when the run began."""
     if not cfg.init_data:
-        if cfg.init_steps > 0:
-            raise ValueError("init_steps needs init_data: the games to train generation 0 on")
         return ()
     folder = Path(cfg.init_data)
-    if (folder / "shards").is_dir():
-        folder = folder / "shards"
-    paths = shard_paths(folder)
-    if not paths:
-        raise ValueError(f"init_data {cfg.init_data}: no self-play shards there")
-    planes = read_shard(paths[-1])[0]
-    n = model.config.board_size
-    expected = (model.config.in_planes, n, n)
-    if planes.shape[1:] != expected:
-        raise ValueError(f"init_data {paths[-1]}: planes of shape {planes.shape[1:]}, the "
-                         f"run's net reads {expected}")
-    return (folder,)
+    return (folder / "shards" if (folder / "shards").is_dir() else folder,)
+
+
+def check_init_data(cfg: ZeroConfig, model: GoNet) -> tuple[Path, ...]:
+    """:func:`init_data_shards`, or ValueError if ``init_steps`` has no data, or the folder
+    holds no shards or planes ``model`` could not read."""
+    if cfg.init_steps > 0 and not cfg.init_data:
+        raise ValueError("init_steps needs init_data: the games to train generation 0 on")
+    older = init_data_shards(cfg)
+    for folder in older:
+        paths = shard_paths(folder)
+        if not paths:
+            raise ValueError(f"init_data {cfg.init_data}: no self-play shards there")
+        planes = read_shard(paths[-1])[0]
+        n = model.config.board_size
+        expected = (model.config.in_planes, n, n)
+        if planes.shape[1:] != expected:
+            raise ValueError(f"init_data {paths[-1]}: planes of shape {planes.shape[1:]}, "
+                             f"the run's net reads {expected}")
+    return older
 
 
 def fit(trainer: Trainer, window: ReplayWindow, steps: int, rng: np.random.Generator,
@@ -398,7 +404,7 @@ def train(cfg: ZeroConfig, run: RunFolder, generation: int, writer) -> GoNet:
     if previous_optimizer.exists():
         trainer.load_optimizer(previous_optimizer)
     lr = trainer.set_generation(generation)
-    window = ReplayWindow.load(run.shards, cfg.window_games, *init_data_shards(cfg, model))
+    window = ReplayWindow.load(run.shards, cfg.window_games, *init_data_shards(cfg))
     rng = np.random.default_rng(cfg.seed * 7919 + generation)
     steps = train_steps(cfg, run, generation)
     means = fit(trainer, window, steps, rng, writer, trained_before(run, generation),
@@ -463,7 +469,7 @@ def run_zero(cfg: ZeroConfig, folder: str | Path) -> None:
     # leaves nothing behind
     start = initial_model(cfg) if run.latest_generation() < 0 else None
     if start is not None:
-        older = init_data_shards(cfg, start[0])
+        older = check_init_data(cfg, start[0])
     prepare(cfg, run)
     writer = SummaryWriter(str(run.root / "tb"))
     try:
