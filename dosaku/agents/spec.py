@@ -313,8 +313,6 @@ def build_searcher(spec: AgentSpec, seed: int | None) -> Agent:
 def zero_evaluator(spec: AgentSpec, values: dict[str, typing.Any], seed: int | None):
     """(evaluator, board size or None) of a ``zero``/``puct`` spec: NetEvaluator over its
     ``model`` (zero: the built-in one by default), else random rollouts."""
-    from dosaku.agents.net_evaluator import NetEvaluator
-    from dosaku.nets import load_model
     from dosaku.search.evaluator import RolloutEvaluator
 
     if spec.kind == "zero" and "model" not in values:
@@ -324,21 +322,25 @@ def zero_evaluator(spec: AgentSpec, values: dict[str, typing.Any], seed: int | N
             raise ValueError(f"{spec.text!r}: no built-in model ships; give model=PATH")
     if "model" not in values:
         return RolloutEvaluator(values.get("rollouts", 8), seed=seed or 0), None
-    net = load_model(values["model"])  # checks the file now, with a clear error
-    backend, precision = values.get("backend", "auto"), values.get("precision", "auto")
-    plain = backend == "torch" and precision == "fp32"  # else from the file: its side files
-    evaluator = NetEvaluator(net if plain else values["model"],
-                             symmetry=values.get("symmetry", "random"), seed=seed,
-                             backend=backend, precision=precision,
-                             batch_size=search_config(values).batch_size)
-    return evaluator, net.config.board_size
+    evaluator = net_evaluator(values["model"], values, seed)
+    return evaluator, evaluator.size
+
+
+def net_evaluator(path, values: dict[str, typing.Any], seed: int | None):
+    """A NetEvaluator over the checkpoint ``path`` as the spec's options say (``backend`` and
+    ``precision`` default to ``auto``, which reads the gate record beside the file); the file
+    is loaded once, here, and a bad one raises its clear CheckpointError now."""
+    from dosaku.agents.net_evaluator import NetEvaluator
+
+    return NetEvaluator(path, symmetry=values.get("symmetry", "random"), seed=seed,
+                        backend=values.get("backend", "auto"),
+                        precision=values.get("precision", "auto"),
+                        batch_size=search_config(values).batch_size)
 
 
 def alphago_evaluator(spec: AgentSpec, values: dict[str, typing.Any], seed: int | None):
     """(MixedEvaluator, board size or None) of an ``alphago`` spec: SL policy priors (uniform
     without ``policy``), value net v, rollout z."""
-    from dosaku.agents.net_evaluator import NetEvaluator
-    from dosaku.nets import load_model
     from dosaku.search.evaluator import MixedEvaluator, RolloutEvaluator, UniformEvaluator
 
     weights = None
@@ -346,18 +348,12 @@ def alphago_evaluator(spec: AgentSpec, values: dict[str, typing.Any], seed: int 
         from dosaku.features.rollout import load_rollout_weights
         weights = load_rollout_weights(values["rollout"])
     rollouts = RolloutEvaluator(values["rollouts"], seed=seed or 0, policy=weights)
-    nets = {k: load_model(values[k]) for k in ("policy", "value") if k in values}
-    sizes = {net.config.board_size for net in nets.values()}
+    evaluators = {k: net_evaluator(values[k], values, seed)
+                  for k in ("policy", "value") if k in values}
+    sizes = {e.size for e in evaluators.values()}
     if len(sizes) > 1:
         raise ValueError(f"{spec.text!r}: the policy and value nets play different board "
                          f"sizes {sorted(sizes)}")
-    backend, precision = values.get("backend", "auto"), values.get("precision", "auto")
-    plain = backend == "torch" and precision == "fp32"  # else from the file: its side files
-    evaluators = {k: NetEvaluator(net if plain else values[k],
-                                  symmetry=values.get("symmetry", "random"), seed=seed,
-                                  backend=backend, precision=precision,
-                                  batch_size=search_config(values).batch_size)
-                  for k, net in nets.items()}
     evaluator = MixedEvaluator(evaluators.get("policy", UniformEvaluator()),
                                evaluators.get("value", UniformEvaluator()), rollouts,
                                values["mixing"])

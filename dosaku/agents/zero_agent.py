@@ -10,7 +10,6 @@ from __future__ import annotations
 from pathlib import Path
 
 from dosaku.models import builtin_model_path
-from dosaku.nets import load_model
 from dosaku.search.puct import SearchConfig
 
 from .net_evaluator import NetEvaluator
@@ -31,10 +30,10 @@ def zero_agent(model: str | Path | None = None, size: int = 9, visits: int = 400
     path = Path(model) if model is not None else builtin_model_path(size)
     if path is None:
         raise FileNotFoundError(f"no built-in model for {size}x{size}; pass model=PATH")
-    n = load_model(path).config.board_size  # checks the file now, with a clear error
-    config = SearchConfig(batch_size=batch_size, resign_threshold=resign_threshold,
-                          min_pass_move=n * n // 2, tidy_pass=True)
     evaluator = NetEvaluator(path, symmetry="random", seed=seed, backend=backend,
                              precision=precision, batch_size=batch_size)
+    n = evaluator.size
+    config = SearchConfig(batch_size=batch_size, resign_threshold=resign_threshold,
+                          min_pass_move=n * n // 2, tidy_pass=True)
     return PuctAgent(evaluator, config,
                      ThinkingLimits(visits=visits, seconds=seconds), seed=seed, name="zero")

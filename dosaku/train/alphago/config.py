@@ -164,8 +164,6 @@ class SelfPlayConfig:
             value = getattr(self, name, None)
             if value is not None and value not in allowed:
                 raise ValueError(f"{name} must be one of {', '.join(allowed)}, got {value!r}")
-        if getattr(self, "entropy_bonus", 0.0) < 0:
-            raise ValueError(f"entropy_bonus must be >= 0, got {self.entropy_bonus}")
 
 
 @dataclass(frozen=True)
@@ -206,6 +204,11 @@ class RLConfig(SelfPlayConfig):
     """Steps between checkpoints (a step is minutes of self-play on a CPU)."""
     keep_checkpoints: int = 2
     """Checkpoints kept on disk (the pool's snapshots are kept apart)."""
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if self.entropy_bonus < 0:
+            raise ValueError(f"entropy_bonus must be >= 0, got {self.entropy_bonus}")
 
 
 @dataclass(frozen=True)
