@@ -38,6 +38,7 @@ from dosaku.nets import GoNet, load_model, save_model
 from dosaku.rules.game import GameState
 from dosaku.rules.types import BLACK
 
+from ..arithmetic import check_train_precision, forward_arithmetic
 from .config import RLConfig, to_json
 from .run_folder import RunFolder, copy_atomic, load_optimizer, tmp_path
 from .selfplay import (Choice, PolicyPlayer, int8_sampler, match_win_rate, outcomes,
@@ -65,7 +66,7 @@ def policy_gradient_loss(model: GoNet, planes: torch.Tensor, masks: torch.Tensor
     ``masks`` (B, n*n+1) restricts the softmax to the candidates the move was sampled from.
     ``precision`` ``bf16`` runs the net's forward (and so its backward) under bf16 autocast,
     the weights and the softmax staying fp32."""
-    with torch.autocast("cpu", dtype=torch.bfloat16, enabled=precision == "bf16"):
+    with forward_arithmetic(precision):
         logits = model(planes.float()).policy  # (B, n*n+1)
     logits = logits.float().masked_fill(~masks, float("-inf"))
     log_probs = torch.log_softmax(logits, dim=1)
@@ -87,8 +88,7 @@ def reinforce_step(model: GoNet, optimizer: torch.optim.Optimizer,
     update's relative size."""
     if baseline not in ("none", "mean"):
         raise ValueError(f"baseline must be 'none' or 'mean', got {baseline!r}")
-    if precision not in ("fp32", "bf16"):
-        raise ValueError(f"update_precision must be 'fp32' or 'bf16', got {precision!r}")
+    check_train_precision(precision, "update_precision")
     z = np.array([t.outcome for t in trajectories], dtype=np.float32)
     b = float(z.mean()) if baseline == "mean" else 0.0
     planes = np.concatenate([np.stack(t.planes) for t in trajectories if t.moves])

@@ -28,6 +28,7 @@ from tqdm import tqdm
 from dosaku.io.sgf import SkipStats
 from dosaku.nets import GoNet, create_model, load_model
 
+from ..arithmetic import forward_arithmetic
 from .accuracy import MoveAccuracy, encoded_accuracy
 from .config import SLConfig, to_json
 from .positions import EncodedPositions, PlaneSampler, batches, encode_positions, held_out_games
@@ -56,13 +57,16 @@ def learning_rate(cfg: SLConfig | object, step: int) -> float:
     return cfg.learning_rate * 0.5 ** halvings
 
 
-def train_step(model: GoNet, optimizer: torch.optim.Optimizer, batch: dict) -> dict:
-    """One step of cross-entropy on the expert moves; returns the loss and batch top-1."""
+def train_step(model: GoNet, optimizer: torch.optim.Optimizer, batch: dict,
+               precision: str = "fp32") -> dict:
+    """One step of cross-entropy on the expert moves, the net's passes in ``precision``
+    (:mod:`dosaku.train.arithmetic`); returns the loss and batch top-1."""
     model.train()
     planes = batch["planes"].float()  # (B, C, n, n)
     moves = batch["moves"]  # (B,)
-    logits = model(planes).policy  # (B, n*n + 1)
-    loss = F.cross_entropy(logits, moves)
+    with forward_arithmetic(precision):
+        logits = model(planes).policy  # (B, n*n + 1)
+    loss = F.cross_entropy(logits.float(), moves)
     optimizer.zero_grad(set_to_none=True)
     loss.backward()
     optimizer.step()
@@ -130,7 +134,7 @@ def run_sl(cfg: SLConfig, folder: str | Path) -> dict:
                 for group in optimizer.param_groups:
                     group["lr"] = lr
                 batch = next(stream)
-                metrics = train_step(model, optimizer, batch)
+                metrics = train_step(model, optimizer, batch, cfg.train_precision)
                 step += 1
                 for key, value in metrics.items():
                     smooth[key] = 0.98 * smooth[key] + 0.02 * value

@@ -38,6 +38,7 @@ from dosaku.io.sgf import SkipStats, parse_game
 from dosaku.nets import GoNet, create_model, load_model
 from dosaku.rules.game import GameState
 
+from ..arithmetic import forward_arithmetic
 from .config import ValueConfig, to_json
 from .positions import encode_positions, held_out_games, is_held_out, raw_games
 from .run_folder import RunFolder, load_optimizer
@@ -226,10 +227,13 @@ def value_batch(data: ValuePositions, index: np.ndarray, rng: np.random.Generato
 
 
 def train_step(model: GoNet, optimizer: torch.optim.Optimizer, planes: torch.Tensor,
-               z: torch.Tensor) -> float:
-    """One step of MSE (v(s) − z)²; returns the loss."""
+               z: torch.Tensor, precision: str = "fp32") -> float:
+    """One step of MSE (v(s) − z)², the net's passes in ``precision``
+    (:mod:`dosaku.train.arithmetic`); returns the loss."""
     model.train()
-    loss = torch.mean((model(planes).value - z) ** 2)  # value (B,)
+    with forward_arithmetic(precision):
+        value = model(planes).value  # (B,)
+    loss = torch.mean((value.float() - z) ** 2)
     optimizer.zero_grad(set_to_none=True)
     loss.backward()
     optimizer.step()
@@ -292,7 +296,8 @@ def run_value(cfg: ValueConfig, folder: str | Path) -> dict:
                 for group in optimizer.param_groups:
                     group["lr"] = lr
                 index = rng.integers(len(train), size=cfg.batch_size)
-                loss = train_step(model, optimizer, *value_batch(train, index, rng))
+                loss = train_step(model, optimizer, *value_batch(train, index, rng),
+                                  cfg.train_precision)
                 step += 1
                 smooth = 0.98 * smooth + 0.02 * loss
                 writer.add_scalar("train/loss", loss, step)

@@ -5,7 +5,8 @@
 value MSE against the game outcome z, cross-entropy against the search's visit distribution
 π, L2 through SGD's weight decay; SGD with momentum 0.9. The optimizer's momentum buffers are
 saved beside the model as safetensors (no pickle), so a resumed run continues the same
-trajectory.
+trajectory. ``train_precision`` ``bf16`` runs the net's passes under bf16 autocast
+(:mod:`dosaku.train.arithmetic`), the loss in fp32.
 
 With an ownership head (KataGo, Wu 2019, section 4.1) the loss gains
 
@@ -36,6 +37,7 @@ from safetensors.torch import save_file
 
 from dosaku.nets import GoNet
 
+from ..arithmetic import forward_arithmetic
 from .config import ZeroConfig
 
 
@@ -71,14 +73,17 @@ class Trainer:
         ``ownership_targets`` (the fraction of the batch that has one)."""
         self.model.train()
         x = torch.from_numpy(planes)
-        if self.model.ownership_head is None:
-            out, own = self.model(x), None
-        else:
-            out, own = self.model.forward_with_ownership(x)  # own: (B, n, n)
-        log_p = F.log_softmax(out.policy, dim=1)  # (B, n*n+1)
+        with forward_arithmetic(self.cfg.train_precision):
+            if self.model.ownership_head is None:
+                out, own = self.model(x), None
+            else:
+                out, own = self.model.forward_with_ownership(x)  # own: (B, n, n)
+        if own is not None:
+            own = own.float()
+        log_p = F.log_softmax(out.policy.float(), dim=1)  # (B, n*n+1)
         target_pi = torch.from_numpy(policy)
         policy_loss = -(target_pi * log_p).sum(dim=1).mean()
-        value_loss = F.mse_loss(out.value.reshape(-1), torch.from_numpy(value))
+        value_loss = F.mse_loss(out.value.float().reshape(-1), torch.from_numpy(value))
         loss = policy_loss + value_loss
         metrics = {}
         if own is not None:
