@@ -10,18 +10,33 @@ reports the cosine between the two gradients (1 = the same direction) and the tw
 Planes are random 0/1 stone-like planes: speed does not depend on their content; the
 gradient comparison only needs the same input for both.
 
-Run: ``python benchmarks/train_precision.py [--seconds 5]`` (one thread).
+With ``--zero-run RUN --generation G`` it also does what the loop does next: trains that
+run's generation-G net for ``--steps`` steps on generation G+1's replay window (the newest
+``window_games`` games up to G+1), in each arithmetic on the same batches, and scores both on
+generations G+2 and G+3's positions, which neither has seen: does bf16 learn as well, not
+only as fast? A second fp32 row trained on other batches of the same window shows how far
+two fp32 runs land apart (the noise any difference must exceed).
+
+Run: ``python benchmarks/train_precision.py [--seconds 5] [--zero-run training/zero9x9-r5
+--generation 40 --steps 300]`` (one thread).
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import re
 import time
+from pathlib import Path
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 
-from dosaku.nets import create_model
+from dosaku.nets import create_model, load_model
+from dosaku.train.zero.buffer import ReplayWindow, read_shard, shard_paths
+from dosaku.train.zero.config import config_from_json
+from dosaku.train.zero.trainer import Trainer
 
 NETS = (
     # (label, model name, kwargs, batch)
@@ -68,10 +83,83 @@ def rate(model, planes, targets, precision: str, seconds: float) -> float:
     return steps * len(planes) / (time.perf_counter() - start)
 
 
+def generation_of(path: Path) -> int:
+    return int(re.match(r"gen(\d+)-", path.name).group(1))
+
+
+def window_upto(shards: Path, generation: int, games: int) -> ReplayWindow:
+    """The replay window generation ``generation``'s training saw: the newest shards up to
+    it covering ``games`` games."""
+    chosen, count = [], 0
+    for path in reversed([p for p in shard_paths(shards) if generation_of(p) <= generation]):
+        if count >= games:
+            break
+        *arrays, n = read_shard(path)
+        chosen.append(arrays)
+        count += n
+    planes, policy, value, ownership, has = (np.concatenate(a) for a in zip(*chosen))
+    return ReplayWindow(planes, policy.astype(np.float32), value, ownership, has, count)
+
+
+def held_out_loss(model, window: ReplayWindow) -> tuple[float, float]:
+    """(policy cross-entropy to the visit distributions, value MSE), fp32, eval mode."""
+    model.eval()
+    policy, value = 0.0, 0.0
+    with torch.inference_mode():
+        for start in range(0, len(window), 512):
+            rows = slice(start, start + 512)
+            out = model(torch.from_numpy(window.planes[rows].astype(np.float32)))
+            log_p = F.log_softmax(out.policy, dim=1)
+            policy -= (torch.from_numpy(window.policy[rows]) * log_p).sum().item()
+            value += ((out.value.reshape(-1) - torch.from_numpy(
+                window.value[rows].astype(np.float32))) ** 2).sum().item()
+    return policy / len(window), value / len(window)
+
+
+def zero_quality(run: Path, generation: int, steps: int) -> None:
+    """Train generation ``generation`` of ``run`` in fp32 and in bf16 on the same batches."""
+    cfg = config_from_json((run / "config.json").read_text())
+    window = window_upto(run / "shards", generation + 1, cfg.window_games)
+    fresh = [p for p in shard_paths(run / "shards")
+             if generation + 1 < generation_of(p) <= generation + 3]
+    if not fresh:
+        raise SystemExit(f"{run}: no shards after generation {generation + 1} to score on")
+    parts = [read_shard(p)[:5] for p in fresh]
+    test = ReplayWindow(*(np.concatenate(a) for a in zip(*parts)), games=0)
+    start_model = run / "models" / f"gen{generation:04d}.safetensors"
+    base = held_out_loss(load_model(start_model), test)
+    print(f"\n{run}: generation {generation}'s net, {steps} steps x {cfg.batch_size} from "
+          f"generation {generation + 1}'s window ({window.games} games, {len(window):,} "
+          f"positions), scored on {len(test):,} positions of generations {generation + 2}-"
+          f"{generation + 3}\n")
+    print("| arithmetic | batches | seconds | samples/s | held-out policy loss "
+          "| held-out value loss |")
+    print("|---|---|---|---|---|---|")
+    print(f"| (start: generation {generation}) | - | - | - | {base[0]:.4f} | {base[1]:.4f} |")
+    for precision, seed in (("fp32", 0), ("bf16", 0), ("fp32", 1)):
+        rng = np.random.default_rng(seed)
+        batches = [window.sample(cfg.batch_size, rng) for _ in range(steps)]
+        model = load_model(start_model)
+        trainer = Trainer(model, dataclasses.replace(cfg, train_precision=precision))
+        trainer.set_generation(generation + 1)
+        began = time.perf_counter()
+        for batch in batches:
+            trainer.step(*batch)
+        seconds = time.perf_counter() - began
+        policy, value = held_out_loss(model, test)
+        rate = steps * cfg.batch_size / seconds
+        print(f"| {precision} | seed {seed} | {seconds:.1f} | {rate:,.0f} | {policy:.4f} | "
+              f"{value:.4f} |", flush=True)
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=5.0, help="timing per cell")
     parser.add_argument("--only", default=None, help="run the nets whose label has this text")
+    parser.add_argument("--zero-run", type=Path, default=None,
+                        help="also train this Zero run's net in both arithmetics")
+    parser.add_argument("--generation", type=int, default=40)
+    parser.add_argument("--steps", type=int, default=300)
     args = parser.parse_args(argv)
     torch.set_num_threads(1)
     torch.manual_seed(0)
@@ -94,6 +182,8 @@ def main(argv: list[str] | None = None) -> None:
         bf16 = rate(model, planes, targets, "bf16", args.seconds)
         print(f"| {label} | {batch} | {fp32:,.0f} | {bf16:,.0f} | {bf16 / fp32:.2f}× | "
               f"{cosine:.4f} | {loss32:.4f} | {loss16:.4f} |", flush=True)
+    if args.zero_run is not None:
+        zero_quality(args.zero_run, args.generation, args.steps)
 
 
 if __name__ == "__main__":
