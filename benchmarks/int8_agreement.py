@@ -6,7 +6,11 @@
   and 0.01, and, for each precision, the largest fp32 prior gap behind a disagreement;
 - layer sensitivity (``--layers``): each backbone convolution kept in fp32 in turn;
 - distilled quantization-aware fine-tuning (``--qat-steps N [--qat-lr LR]``,
-  :func:`finetune_int8`) on the 1,000 calibration positions.
+  :func:`finetune_int8`) on the 1,000 calibration positions;
+- weight rounding alone (``--weights-only``): the folded net with per-channel symmetric int8
+  weights and fp32 activations, then with Nagel et al.'s (2019, "Data-free quantization",
+  section 4.2) empirical bias correction (each conv's mean output shift on calibration
+  inputs subtracted from its bias), then that corrected net through the full int8 path.
 
 Positions: ``--positions`` from ``--source`` (self-play shards or SGF; 19x19 default: the
 shared games), the first 1,000 calibrate and the rest are held out.
@@ -18,6 +22,7 @@ Run: ``python benchmarks/int8_agreement.py training/zero9x9-r3/models/gen0021.sa
 from __future__ import annotations
 
 import argparse
+import copy
 import importlib
 import os
 from pathlib import Path
@@ -52,6 +57,71 @@ def row(label: str, ref, got) -> str:
             f"{len(rows)} | {gap:.4f} |")
 
 
+class GraphRunner:
+    """Runs an fp32 module whose outputs are (logits, value)."""
+
+    def __init__(self, graph: torch.nn.Module):
+        self.graph = graph
+
+    def run(self, batch: np.ndarray):
+        with torch.inference_mode():
+            logits, value = self.graph(torch.from_numpy(batch))[:2]
+        return logits.numpy(), value.numpy().reshape(-1)
+
+
+def on_int8_grid(weight: torch.Tensor) -> torch.Tensor:
+    """``weight`` rounded to per-output-channel symmetric int8 steps (the x86 weight scheme)."""
+    amax = weight.abs().flatten(1).amax(1).clamp(min=1e-12)
+    scale = (amax / 127).view(-1, *[1] * (weight.dim() - 1))
+    return (weight / scale).round().clamp(-127, 127) * scale
+
+
+def backbone_convs(module: torch.nn.Module) -> list[tuple[str, torch.nn.Conv2d]]:
+    return [(n, m) for n, m in module.named_modules() if isinstance(m, torch.nn.Conv2d)
+            and n.startswith("backbone.")]
+
+
+def weight_rounding(net, calibration: torch.Tensor, correct: bool) -> torch.nn.Module:
+    """The folded net with int8-grid backbone weights, and (``correct``) bias correction:
+    each conv's mean output shift per channel, on the fp32 net's own inputs to it, is
+    subtracted from its bias."""
+    folded = quantize_module.fold_batch_norm(net)
+    inputs = {}
+    hooks = [m.register_forward_hook(lambda mod, a, o, n=n: inputs.__setitem__(n, a[0]))
+             for n, m in backbone_convs(folded)]
+    with torch.inference_mode():
+        folded(calibration[:512])
+    for hook in hooks:
+        hook.remove()
+    rounded = copy.deepcopy(folded)
+    for (name, conv), (_, grid) in zip(backbone_convs(folded), backbone_convs(rounded),
+                                       strict=True):
+        with torch.no_grad():
+            grid.weight.copy_(on_int8_grid(conv.weight))
+            if correct:
+                shift = (grid(inputs[name]) - conv(inputs[name])).mean((0, 2, 3))
+                grid.bias.sub_(shift)
+    return rounded
+
+
+def unfolded(net, rounded: torch.nn.Module):
+    """``net`` carrying ``rounded``'s folded backbone weights: each conv takes the folded
+    weight and its batch norm becomes the identity plus the folded bias, so the int8 path's
+    own conv-BN fusion reproduces them exactly."""
+    out = copy.deepcopy(net).eval()
+    modules = dict(out.named_modules())
+    for name, conv in backbone_convs(rounded):
+        parent = modules[name.rsplit(".", 1)[0]]
+        with torch.no_grad():
+            parent[0].weight.copy_(conv.weight)
+            bn = parent[1]
+            bn.running_mean.zero_()
+            bn.running_var.fill_(1.0 - bn.eps)
+            bn.weight.fill_(1.0)
+            bn.bias.copy_(conv.bias)
+    return out
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("model", type=Path)
@@ -61,6 +131,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--qat-steps", type=int, nargs="*", default=[],
                         help="also fine-tune int8 (QAT, fp32 as teacher) for these many steps")
     parser.add_argument("--qat-lr", type=float, default=1e-5)
+    parser.add_argument("--weights-only", action="store_true",
+                        help="also weight rounding alone, with and without bias correction")
     args = parser.parse_args(argv)
     torch.set_num_threads(1)
     net = load_model(args.model)
@@ -84,6 +156,15 @@ def main(argv: list[str] | None = None) -> None:
     for steps in args.qat_steps:
         int8 = quantize_module.finetune_int8(net, calibration, steps=steps, lr=args.qat_lr)
         print(row(f"int8, {steps} QAT steps (lr {args.qat_lr:g})", ref,
+                  outputs(TorchRunner(int8), held)), flush=True)
+    if args.weights_only:
+        for correct in (False, True):
+            rounded = weight_rounding(net, calibration, correct)
+            label = "int8 weights only, fp32 activations" + (", bias-corrected" if correct
+                                                              else "")
+            print(row(label, ref, outputs(GraphRunner(rounded), held)), flush=True)
+        int8 = quantize_module.quantize(unfolded(net, rounded), "int8", calibration)
+        print(row("int8 (full) on the bias-corrected net", ref,
                   outputs(TorchRunner(int8), held)), flush=True)
     if args.layers:
         convs = [name.rsplit(".", 1)[0] for name, m in net.backbone.named_modules()
