@@ -92,7 +92,11 @@ def test_run_resumes_and_refuses_a_different_config(tmp_path):
         run_zero(load_config(ROOT / "configs" / "zero_tiny.toml", generations=1, seed=5),
                  tmp_path)
     (tmp_path / "models" / "gen0001.safetensors").unlink()  # as if killed during training
-    run_zero(load_config(ROOT / "configs" / "zero_tiny.toml", generations=1), tmp_path)
+    # a hand-set learning-rate drop is allowed on resume, and the generation logs its rate
+    run_zero(load_config(ROOT / "configs" / "zero_tiny.toml", generations=1,
+                         learning_rate=TINY.learning_rate / 10), tmp_path)
+    trained = [e for e in folder.entries() if e["phase"] == "train"]
+    assert trained[-1]["learning_rate"] == pytest.approx(TINY.learning_rate / 10)
     assert folder.games_in(1) == TINY.games_per_generation  # games were kept, not replayed
     phases = [e["phase"] for e in folder.entries()]
     assert phases.count("selfplay") == 1 and phases.count("train") == 2

@@ -149,9 +149,12 @@ class ZeroConfig:
 
 
 RUNTIME_FIELDS = frozenset({"generations", "workers", "threads", "selfplay_precision",
-                            "selfplay_backend", "train_precision"})
-"""Fields that change how fast a run goes, or how long, but not what it learns from: a
-resumed run may set them anew (e.g. ``--generations 300`` to go on)."""
+                            "selfplay_backend", "train_precision", "learning_rate",
+                            "lr_decay_generations"})
+"""Fields a resumed run may set anew: those that change how fast a run goes, or how long,
+but not what it learns from (e.g. ``--generations 300`` to go on), and the learning-rate
+schedule, which Leela Zero and KataGo lowered by hand mid-run (each generation's rate is in
+``metrics.jsonl``, so the curves still say what was trained how)."""
 
 
 def load_config(path: str | Path | None = None, **overrides: Any) -> ZeroConfig:
