@@ -102,7 +102,7 @@ class NetTrainingConfig(CheckedChoices):
     train_precision: str = "fp32"
     """``fp32`` or ``bf16``: the arithmetic of each step's forward and backward passes (bf16
     autocast; weights, optimizer and loss stay fp32; :mod:`dosaku.train.arithmetic`). bf16
-    trained the 6 x 64 SL net 2.3x, a 10 x 128 one 2.9x faster than fp32 on this CPU (AMX);
+    trained the 6 x 64 SL net 3.0x, a 10 x 128 one 2.3x faster than fp32 on this CPU (AMX);
     it may change when a run resumes (``RUNTIME_FIELDS``)."""
 
 
