@@ -34,7 +34,7 @@ import torch
 import torch.nn.functional as F
 
 from dosaku.nets import create_model, load_model
-from dosaku.train.zero.buffer import ReplayWindow, read_shard, shard_paths
+from dosaku.train.zero.buffer import ReplayWindow, shard_paths
 from dosaku.train.zero.config import config_from_json
 from dosaku.train.zero.trainer import Trainer
 
@@ -87,18 +87,11 @@ def generation_of(path: Path) -> int:
     return int(re.match(r"gen(\d+)-", path.name).group(1))
 
 
-def window_upto(shards: Path, generation: int, games: int) -> ReplayWindow:
+def window_upto(shards: Path, generation: int, games: float) -> ReplayWindow:
     """The replay window generation ``generation``'s training saw: the newest shards up to
     it covering ``games`` games."""
-    chosen, count = [], 0
-    for path in reversed([p for p in shard_paths(shards) if generation_of(p) <= generation]):
-        if count >= games:
-            break
-        *arrays, n = read_shard(path)
-        chosen.append(arrays)
-        count += n
-    planes, policy, value, ownership, has = (np.concatenate(a) for a in zip(*chosen))
-    return ReplayWindow(planes, policy.astype(np.float32), value, ownership, has, count)
+    paths = [p for p in shard_paths(shards) if generation_of(p) <= generation]
+    return ReplayWindow.from_shards(paths[::-1], games)
 
 
 def held_out_loss(model, window: ReplayWindow) -> tuple[float, float]:
@@ -124,8 +117,7 @@ def zero_quality(run: Path, generation: int, steps: int) -> None:
              if generation + 1 < generation_of(p) <= generation + 3]
     if not fresh:
         raise SystemExit(f"{run}: no shards after generation {generation + 1} to score on")
-    parts = [read_shard(p)[:5] for p in fresh]
-    test = ReplayWindow(*(np.concatenate(a) for a in zip(*parts)), games=0)
+    test = ReplayWindow.from_shards(fresh[::-1], float("inf"))
     start_model = run / "models" / f"gen{generation:04d}.safetensors"
     base = held_out_loss(load_model(start_model), test)
     print(f"\n{run}: generation {generation}'s net, {steps} steps x {cfg.batch_size} from "

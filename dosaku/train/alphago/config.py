@@ -262,7 +262,7 @@ class ValueConfig(NetTrainingConfig, SelfPlayConfig, DataConfig):
 CHOICES = {"selfplay_precision": ("fp32", "int8"), "update_precision": TRAIN_PRECISIONS,
            "train_precision": TRAIN_PRECISIONS,
            "baseline": ("none", "mean")}
-"""The self-play stages' fields that name one of a few choices, checked on construction."""
+"""The fields of every stage that name one of a few choices, checked on construction."""
 
 Config = TypeVar("Config", SLConfig, RolloutConfig, RLConfig, ValueConfig)
 

@@ -101,15 +101,22 @@ class ReplayWindow:
         """The newest shards of ``folder`` covering ``window_games`` games; if it holds
         fewer, topped up with the newest shards of each ``older`` folder in turn (a run
         bootstrapped from another run's data, see ``ZeroConfig.init_data``)."""
+        newest_first = [p for f in (folder, *older) for p in reversed(shard_paths(f))]
+        if not newest_first:
+            raise FileNotFoundError(f"no self-play shards in {folder}")
+        return cls.from_shards(newest_first, window_games)
+
+    @classmethod
+    def from_shards(cls, newest_first: list[Path], window_games: float) -> ReplayWindow:
+        """The first shards of ``newest_first`` covering ``window_games`` games (``inf``:
+        all of them), in memory oldest first."""
         chosen, games = [], 0
-        for path in [p for f in (folder, *older) for p in reversed(shard_paths(f))]:
+        for path in newest_first:
             if games >= window_games:
                 break
             *arrays, count = read_shard(path)
             chosen.append(arrays)
             games += count
-        if not chosen:
-            raise FileNotFoundError(f"no self-play shards in {folder}")
         planes, policy, value, ownership, has = (np.concatenate(parts)
                                                  for parts in zip(*reversed(chosen)))
         return cls(planes, policy.astype(np.float32), value, ownership, has, games)
