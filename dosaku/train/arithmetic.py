@@ -23,6 +23,9 @@ import torch
 TRAIN_PRECISIONS = ("fp32", "bf16")
 """Arithmetics a training step may use."""
 
+TRAIN_DEVICES = ("auto", "cpu", "cuda")
+"""Where a training step may run; ``auto`` is CUDA when torch sees a GPU, else the CPU."""
+
 
 def check_train_precision(precision: str, field: str = "train_precision") -> None:
     """Raises ValueError naming ``field`` unless ``precision`` is one of
@@ -32,9 +35,41 @@ def check_train_precision(precision: str, field: str = "train_precision") -> Non
                          f"got {precision!r}")
 
 
-def forward_arithmetic(precision: str) -> contextlib.AbstractContextManager:
-    """The context a training forward pass runs in: bf16 autocast on the CPU, or nothing."""
+def forward_arithmetic(precision: str, device_type: str = "cpu"
+                       ) -> contextlib.AbstractContextManager:
+    """The context a training forward pass runs in: bf16 autocast on ``device_type``
+    (``cpu`` or ``cuda``), or nothing."""
     check_train_precision(precision)
     if precision == "bf16":
-        return torch.autocast("cpu", dtype=torch.bfloat16)
+        return torch.autocast(device_type, dtype=torch.bfloat16)
     return contextlib.nullcontext()
+
+
+def training_device(name: str) -> torch.device:
+    """The device of :data:`TRAIN_DEVICES` ``name``; ValueError for ``cuda`` without a GPU."""
+    if name not in TRAIN_DEVICES:
+        raise ValueError(f"device must be one of {', '.join(TRAIN_DEVICES)}, got {name!r}")
+    if name == "auto":
+        name = "cuda" if torch.cuda.is_available() else "cpu"
+    if name == "cuda" and not torch.cuda.is_available():
+        raise ValueError("device is 'cuda' but torch sees no CUDA device")
+    return torch.device(name)
+
+
+def place_model(model: torch.nn.Module, device: torch.device) -> torch.nn.Module:
+    """``model`` on ``device``; on a GPU in channels-last layout, the one cuDNN's tensor-core
+    convolutions read without a transpose."""
+    model.to(device)
+    if device.type == "cuda":
+        model.to(memory_format=torch.channels_last)
+        torch.backends.cudnn.benchmark = True  # fixed shapes: time cuDNN's kernels once
+    return model
+
+
+def place_planes(planes: torch.Tensor, device: torch.device) -> torch.Tensor:
+    """A batch of input planes (any dtype; uint8 from the loaders) as float32 on ``device``,
+    copied while still compact and laid out like :func:`place_model`'s weights."""
+    planes = planes.to(device, non_blocking=True).float()
+    if device.type == "cuda":
+        planes = planes.contiguous(memory_format=torch.channels_last)
+    return planes

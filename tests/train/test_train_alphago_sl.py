@@ -91,6 +91,7 @@ def test_run_checkpoints_resumes_and_keeps_its_config(tmp_path):
     run_dir = tmp_path / "run"
     result = run_sl(tiny(tmp_path / "g.sgf.gz"), run_dir)
     assert result["step"] == 4 and result["positions"] > 0 and 0 <= result["top1"] <= 1
+    assert result["positions_per_s"] > 0  # timed from the first batch on
     folder = RunFolder(run_dir)
     assert folder.steps() == [2, 4]
     assert not list(run_dir.rglob("*.tmp*"))
@@ -109,3 +110,60 @@ def test_run_checkpoints_resumes_and_keeps_its_config(tmp_path):
     assert same["step"] == 6 and len(folder.entries()) == 3
     with pytest.raises(ValueError, match="different config"):
         run_sl(tiny(tmp_path / "g.sgf.gz", channels=16), run_dir)
+
+
+def test_max_minutes_stops_with_a_checkpoint_and_the_same_command_resumes(tmp_path):
+    write_games(tmp_path / "g.sgf.gz")
+    run_dir = tmp_path / "run"
+    # a budget already spent when the first step ends: stop after one step
+    stopped = run_sl(tiny(tmp_path / "g.sgf.gz", max_minutes=1e-9), run_dir)
+    folder = RunFolder(run_dir)
+    assert stopped["step"] == 1 and folder.steps() == [1]  # validated and checkpointed
+    resumed = run_sl(tiny(tmp_path / "g.sgf.gz"), run_dir)  # a runtime field: may change
+    assert resumed["step"] == 4 and folder.steps() == [2, 4]
+    assert [e["step"] for e in folder.entries()] == [1, 2, 4]
+
+
+def test_device_is_chosen_checked_and_may_change_on_resume(tmp_path):
+    from dosaku.train.arithmetic import training_device
+
+    expected = "cuda" if torch.cuda.is_available() else "cpu"
+    assert training_device("auto").type == expected
+    assert training_device("cpu").type == "cpu"
+    if not torch.cuda.is_available():
+        with pytest.raises(ValueError, match="no CUDA device"):
+            training_device("cuda")
+    with pytest.raises(ValueError, match="device must be one of auto, cpu, cuda"):
+        SLConfig(device="gpu")
+    write_games(tmp_path / "g.sgf.gz")
+    run_sl(tiny(tmp_path / "g.sgf.gz", steps=2, device="auto"), tmp_path / "run")
+    assert run_sl(tiny(tmp_path / "g.sgf.gz", device="cpu"), tmp_path / "run")["step"] == 4
+
+
+@pytest.mark.gpu
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
+def test_a_run_on_the_gpu_learns_checkpoints_and_resumes_on_the_cpu(tmp_path):
+    write_games(tmp_path / "g.sgf.gz")
+    run_dir = tmp_path / "run"
+    on_gpu = run_sl(tiny(tmp_path / "g.sgf.gz", device="cuda", train_precision="bf16"),
+                    run_dir)
+    assert on_gpu["step"] == 4
+    assert load_model(run_dir / "model.safetensors").config.channels == 8  # loads on a CPU
+    on_cpu = run_sl(tiny(tmp_path / "g.sgf.gz", steps=6, device="cpu"), run_dir)
+    assert on_cpu["step"] == 6
+
+
+@pytest.mark.gpu
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
+def test_a_repeated_batch_is_learned_on_the_gpu_in_bf16():
+    from dosaku.train.arithmetic import place_model
+
+    torch.manual_seed(0)
+    model = place_model(build_model(SLConfig(blocks=2, channels=16)), torch.device("cuda"))
+    batch = {"planes": torch.randint(0, 2, (4, 48, 19, 19), dtype=torch.uint8),
+             "moves": torch.tensor([0, 60, 180, 361])}
+    optimizer = build_optimizer(SLConfig(learning_rate=1e-2), model)
+    first = train_step(model, optimizer, batch, "bf16")
+    for _ in range(60):
+        last = train_step(model, optimizer, batch, "bf16")
+    assert last["loss"] < 0.1 * first["loss"] and last["top1"] == 1.0

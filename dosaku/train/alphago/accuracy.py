@@ -75,11 +75,12 @@ def encoded_accuracy(model: GoNet, data: EncodedPositions, batch_size: int = 256
                      ) -> MoveAccuracy:
     """Top-1/top-5 of ``model``'s policy on pre-encoded positions (the trainer's validation)."""
     model.eval()
+    device = next(model.parameters()).device
     acc = MoveAccuracy(games=data.games)
     for start in range(0, len(data), batch_size):
         stop = min(start + batch_size, len(data))
-        out = model(torch.from_numpy(data.batch(start, stop)))
-        acc.add(out.policy, data.moves[start:stop])
+        out = model(torch.from_numpy(data.batch(start, stop)).to(device))
+        acc.add(out.policy.float().cpu(), data.moves[start:stop])
     return acc
 
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
-from ..arithmetic import TRAIN_PRECISIONS
+from ..arithmetic import TRAIN_DEVICES, TRAIN_PRECISIONS
 
 DEFAULT_GAMES = ("../shared/data/games/tom-9d-2003-2011.sgf.gz",
                  "../shared/data/games/tygem-9d-2016-06-07.sgf.gz")
@@ -104,6 +104,13 @@ class NetTrainingConfig(CheckedChoices):
     autocast; weights, optimizer and loss stay fp32; :mod:`dosaku.train.arithmetic`). bf16
     trained the 6 x 64 SL net 3.0x, a 10 x 128 one 2.3x faster than fp32 on this CPU (AMX);
     it may change when a run resumes (``RUNTIME_FIELDS``)."""
+    device: str = "auto"
+    """``auto`` (a CUDA GPU when torch sees one, else the CPU), ``cpu`` or ``cuda``. The run
+    folder does not depend on it: a run started on a GPU resumes on a CPU and back."""
+    max_minutes: float = 0.0
+    """Stop this invocation after this many minutes of wall-clock time (validating and
+    checkpointing first); 0: no limit. For machines lent by the hour: the same command
+    resumes where it stopped."""
 
 
 @dataclass(frozen=True)
@@ -260,16 +267,18 @@ class ValueConfig(NetTrainingConfig, SelfPlayConfig, DataConfig):
 
 
 CHOICES = {"selfplay_precision": ("fp32", "int8"), "update_precision": TRAIN_PRECISIONS,
-           "train_precision": TRAIN_PRECISIONS,
+           "train_precision": TRAIN_PRECISIONS, "device": TRAIN_DEVICES,
            "baseline": ("none", "mean")}
 """The fields of every stage that name one of a few choices, checked on construction."""
 
 Config = TypeVar("Config", SLConfig, RolloutConfig, RLConfig, ValueConfig)
 
-RUNTIME_FIELDS = ("steps", "threads", "selfplay_precision", "train_precision")
-"""Fields a resumed run may change: how long and how fast it runs, not what it learns from
-(``steps`` extends a run; int8 sampling draws from nearly fp32's distribution; a bf16 step's
-gradient is within rounding of fp32's)."""
+RUNTIME_FIELDS = ("steps", "threads", "selfplay_precision", "train_precision", "device",
+                  "max_minutes", "workers")
+"""Fields a resumed run may change: how long, where and how fast it runs, not what it learns
+from (``steps`` extends a run; int8 sampling draws from nearly fp32's distribution; a bf16
+step's gradient is within rounding of fp32's; the loader processes only share out the games,
+whose order is drawn afresh on every resume anyway)."""
 
 
 def load_config(kind: type[Config], path: str | Path | None = None,

@@ -298,14 +298,15 @@ def swap_pop(items: list, rng: np.random.Generator):
     return items.pop()
 
 
-def batches(cfg: DataConfig, sampler, batch_size: int, epoch_seed: int) -> Iterator[dict]:
+def batches(cfg: DataConfig, sampler, batch_size: int, epoch_seed: int,
+            pin_memory: bool = False) -> Iterator[dict]:
     """Training batches from :class:`PositionStream`, made in ``cfg.workers`` processes (in
-    this one if 0)."""
+    this one if 0); ``pin_memory`` for a trainer that copies them to a GPU."""
     stream = PositionStream(cfg, sampler, batch_size, epoch_seed)
     if cfg.workers <= 0:
         return iter(stream)
     loader = DataLoader(stream, batch_size=None, num_workers=cfg.workers,
-                        prefetch_factor=4, persistent_workers=False)
+                        prefetch_factor=4, persistent_workers=False, pin_memory=pin_memory)
     return iter(loader)
 
 

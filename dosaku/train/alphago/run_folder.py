@@ -133,7 +133,7 @@ def save_optimizer(optimizer: torch.optim.Optimizer, path: Path) -> None:
     for index, values in state["state"].items():
         for name, value in values.items():
             if torch.is_tensor(value):
-                tensors[f"{index}.{name}"] = value.detach().contiguous()
+                tensors[f"{index}.{name}"] = value.detach().cpu().contiguous()
             else:
                 scalars[f"{index}.{name}"] = value
     meta = {"optimizer": type(optimizer).__name__, "param_groups": state["param_groups"],

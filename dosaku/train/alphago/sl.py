@@ -28,7 +28,7 @@ from tqdm import tqdm
 from dosaku.io.sgf import SkipStats
 from dosaku.nets import GoNet, create_model, load_model
 
-from ..arithmetic import forward_arithmetic
+from ..arithmetic import forward_arithmetic, place_model, place_planes, training_device
 from .accuracy import MoveAccuracy, encoded_accuracy
 from .config import SLConfig, to_json
 from .positions import EncodedPositions, PlaneSampler, batches, encode_positions, held_out_games
@@ -60,11 +60,13 @@ def learning_rate(cfg: SLConfig | object, step: int) -> float:
 def train_step(model: GoNet, optimizer: torch.optim.Optimizer, batch: dict,
                precision: str = "fp32") -> dict:
     """One step of cross-entropy on the expert moves, the net's passes in ``precision``
-    (:mod:`dosaku.train.arithmetic`); returns the loss and batch top-1."""
+    (:mod:`dosaku.train.arithmetic`) on the model's device; returns the loss and batch
+    top-1."""
     model.train()
-    planes = batch["planes"].float()  # (B, C, n, n)
-    moves = batch["moves"]  # (B,)
-    with forward_arithmetic(precision):
+    device = next(model.parameters()).device
+    planes = place_planes(batch["planes"], device)  # (B, C, n, n)
+    moves = batch["moves"].to(device, non_blocking=True)  # (B,)
+    with forward_arithmetic(precision, device.type):
         logits = model(planes).policy  # (B, n*n + 1)
     loss = F.cross_entropy(logits.float(), moves)
     optimizer.zero_grad(set_to_none=True)
@@ -109,9 +111,11 @@ def run_sl(cfg: SLConfig, folder: str | Path) -> dict:
 
     torch.set_num_threads(cfg.threads)
     torch.manual_seed(cfg.seed)
+    started = time.time()
+    device = training_device(cfg.device)
     run = RunFolder(folder)
     run.prepare(cfg)
-    model = build_model(cfg)
+    model = place_model(build_model(cfg), device)
     optimizer = build_optimizer(cfg, model)
     step = resume(cfg, run, model, optimizer)
     finals = [e for e in run.entries() if e.get("phase") == "validation"]
@@ -119,14 +123,17 @@ def run_sl(cfg: SLConfig, folder: str | Path) -> dict:
         return finals[-1]
     validation, skipped = validation_set(cfg)
     tqdm.write(f"validation: {len(validation)} positions of {skipped.read} held-out games "
-               f"({skipped.skipped} skipped)")
+               f"({skipped.skipped} skipped); training on {device}")
     writer = SummaryWriter(str(run.root / "tb"))
-    stream = batches(cfg, PlaneSampler(cfg.encoder), cfg.batch_size, epoch_seed=step)
+    stream = batches(cfg, PlaneSampler(cfg.encoder), cfg.batch_size, epoch_seed=step,
+                     pin_memory=device.type == "cuda")
     last: dict = {}
     # running means for the progress bar, picking up where a resumed run left off
     smooth = {"loss": finals[-1]["train_loss"] if finals else math.log(19 * 19 + 1),
               "top1": finals[-1]["top1"] if finals else 0.0}
-    started, first_step = time.time(), step
+    deadline = started + 60 * cfg.max_minutes if cfg.max_minutes > 0 else math.inf
+    clock, first_step = time.time(), step
+    loaders_up = False  # positions/s is timed from the first batch on (not the loaders' start)
     try:
         with tqdm(total=cfg.steps, initial=step, desc="sl", unit="step") as bar:
             while step < cfg.steps:
@@ -140,11 +147,17 @@ def run_sl(cfg: SLConfig, folder: str | Path) -> dict:
                     smooth[key] = 0.98 * smooth[key] + 0.02 * value
                     writer.add_scalar(f"train/{key}", value, step)
                 writer.add_scalar("train/learning_rate", lr, step)
-                rate = (step - first_step) * cfg.batch_size / max(time.time() - started, 1e-9)
+                if not loaders_up:
+                    loaders_up, clock, first_step = True, time.time(), step
+                rate = (step - first_step) * cfg.batch_size / max(time.time() - clock, 1e-9)
                 bar.set_postfix(loss=f"{smooth['loss']:.3f}", top1=f"{smooth['top1']:.3f}",
                                 pos_s=f"{rate:.0f}")
                 bar.update(1)
-                if step % cfg.validate_every == 0 or step == cfg.steps:
+                stopping = time.time() >= deadline
+                if stopping:
+                    tqdm.write(f"max_minutes ({cfg.max_minutes}) reached at step {step}: "
+                               f"the same command resumes")
+                if step % cfg.validate_every == 0 or step == cfg.steps or stopping:
                     accuracy = validate(model, validation)
                     last = {"phase": "validation", "step": step,
                             "positions_trained": step * cfg.batch_size,
@@ -156,10 +169,12 @@ def run_sl(cfg: SLConfig, folder: str | Path) -> dict:
                     writer.add_scalar("validation/top5", accuracy.top5, step)
                     tqdm.write(f"step {step}: held-out top-1 {accuracy.top1:.3f}, "
                                f"top-5 {accuracy.top5:.3f} ({accuracy.positions} positions)")
-                if step % cfg.checkpoint_every == 0 or step == cfg.steps:
+                if step % cfg.checkpoint_every == 0 or step == cfg.steps or stopping:
                     extra = {k: last[k] for k in ("top1", "top5")} if last.get(
                         "step") == step else {}
                     checkpoint(cfg, run, model, optimizer, step, extra)
+                if stopping:
+                    break
     finally:
         writer.close()
         del stream  # stops the worker processes

@@ -22,7 +22,9 @@ resumable run (:mod:`.run_folder`) over the stored positions under random symmet
 from __future__ import annotations
 
 import json
+import math
 import os
+import time
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,7 +40,7 @@ from dosaku.io.sgf import SkipStats, parse_game
 from dosaku.nets import GoNet, create_model, load_model
 from dosaku.rules.game import GameState
 
-from ..arithmetic import forward_arithmetic
+from ..arithmetic import forward_arithmetic, place_model, place_planes, training_device
 from .config import ValueConfig, to_json
 from .positions import encode_positions, held_out_games, is_held_out, raw_games
 from .run_folder import RunFolder, load_optimizer
@@ -231,7 +233,9 @@ def train_step(model: GoNet, optimizer: torch.optim.Optimizer, planes: torch.Ten
     """One step of MSE (v(s) − z)², the net's passes in ``precision``
     (:mod:`dosaku.train.arithmetic`); returns the loss."""
     model.train()
-    with forward_arithmetic(precision):
+    device = next(model.parameters()).device
+    planes, z = place_planes(planes, device), z.to(device, non_blocking=True)
+    with forward_arithmetic(precision, device.type):
         value = model(planes).value  # (B,)
     loss = torch.mean((value.float() - z) ** 2)
     optimizer.zero_grad(set_to_none=True)
@@ -244,13 +248,15 @@ def value_mse(model: GoNet, data: ValuePositions, limit: int = 10000,
               batch_size: int = 256) -> float:
     """Mean (v(s) − z)² over the first ``limit`` positions of ``data`` (no symmetry)."""
     model.eval()
+    device = next(model.parameters()).device
     count = min(len(data), limit)
     total = 0.0
     with torch.inference_mode():
         for start in range(0, count, batch_size):
             index = np.arange(start, min(start + batch_size, count))
             planes, z = value_batch(data, index, None)
-            total += float(((model(planes).value - z) ** 2).sum())
+            value = model(place_planes(planes, device)).value.float().cpu()
+            total += float(((value - z) ** 2).sum())
     return total / max(count, 1)
 
 
@@ -269,12 +275,14 @@ def run_value(cfg: ValueConfig, folder: str | Path) -> dict:
 
     torch.set_num_threads(cfg.threads)
     torch.manual_seed(cfg.seed)
+    started = time.time()
+    device = training_device(cfg.device)
     run = RunFolder(folder)
     run.prepare(cfg)
     train, test = load_data(cfg, run.root / "data")
     if len(train) == 0:
         raise ValueError(f"{folder}: no training positions")
-    model = build_model(cfg, train.size)
+    model = place_model(build_model(cfg, train.size), device)
     optimizer = build_optimizer(cfg, model)
     step = run.latest_step()
     if step > 0:
@@ -289,6 +297,7 @@ def run_value(cfg: ValueConfig, folder: str | Path) -> dict:
     rng = np.random.default_rng([cfg.seed, step])
     last: dict = {}
     smooth = finals[-1]["train_loss"] if finals else 1.0
+    deadline = started + 60 * cfg.max_minutes if cfg.max_minutes > 0 else math.inf
     try:
         with tqdm(total=cfg.steps, initial=step, desc="value", unit="step") as bar:
             while step < cfg.steps:
@@ -303,7 +312,8 @@ def run_value(cfg: ValueConfig, folder: str | Path) -> dict:
                 writer.add_scalar("train/loss", loss, step)
                 bar.set_postfix(loss=f"{smooth:.3f}")
                 bar.update(1)
-                if step % cfg.validate_every == 0 or step == cfg.steps:
+                stopping = time.time() >= deadline
+                if step % cfg.validate_every == 0 or step == cfg.steps or stopping:
                     last = {"phase": "validation", "step": step, "source": cfg.source,
                             "train_positions": len(train), "test_positions": len(test),
                             "train_loss": round(smooth, 4),
@@ -314,10 +324,14 @@ def run_value(cfg: ValueConfig, folder: str | Path) -> dict:
                     writer.add_scalar("validation/test_mse", last["test_mse"], step)
                     tqdm.write(f"step {step}: MSE train {last['train_mse']:.3f}, "
                                f"test {last['test_mse']:.3f}")
-                if step % cfg.checkpoint_every == 0 or step == cfg.steps:
+                if step % cfg.checkpoint_every == 0 or step == cfg.steps or stopping:
                     extra = ({k: last[k] for k in ("train_mse", "test_mse")}
                              if last.get("step") == step else {})
                     checkpoint(cfg, run, model, optimizer, step, extra)
+                if stopping:
+                    tqdm.write(f"max_minutes ({cfg.max_minutes}) reached at step {step}: "
+                               f"the same command resumes")
+                    break
     finally:
         writer.close()
     return last
