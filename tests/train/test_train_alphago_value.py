@@ -149,3 +149,12 @@ def test_a_run_resumes_with_int8_sampling_but_refuses_another_recipe(tmp_path):
     assert fast["train_positions"] + fast["test_positions"] == 6
     with pytest.raises(ValueError, match="selfplay_precision"):
         run_value(dataclasses.replace(cfg, selfplay_precision="int4"), tmp_path / "other")
+
+
+def test_max_minutes_stops_training_with_a_checkpoint_and_the_run_resumes(tmp_path):
+    from dosaku.train.alphago.run_folder import RunFolder
+
+    run = tmp_path / "value"
+    stopped = run_value(tiny_run(tmp_path, max_minutes=1e-9, device="cpu"), run)
+    assert stopped["step"] == 1 and RunFolder(run).steps() == [1]
+    assert run_value(tiny_run(tmp_path), run)["step"] == 4  # device, max_minutes: runtime

@@ -105,12 +105,13 @@ class NetTrainingConfig(CheckedChoices):
     trained the 6 x 64 SL net 3.0x, a 10 x 128 one 2.3x faster than fp32 on this CPU (AMX);
     it may change when a run resumes (``RUNTIME_FIELDS``)."""
     device: str = "auto"
-    """``auto`` (a CUDA GPU when torch sees one, else the CPU), ``cpu`` or ``cuda``. The run
-    folder does not depend on it: a run started on a GPU resumes on a CPU and back."""
+    """Where the training steps run: ``auto`` (a CUDA GPU when torch sees one, else the
+    CPU), ``cpu`` or ``cuda`` (the value run's self-play stays on the CPU). The run folder
+    does not depend on it: a run started on a GPU resumes on a CPU and back."""
     max_minutes: float = 0.0
-    """Stop this invocation after this many minutes of wall-clock time (validating and
-    checkpointing first); 0: no limit. For machines lent by the hour: the same command
-    resumes where it stopped."""
+    """Stop this invocation at the first training step after this many minutes of
+    wall-clock time, validating and checkpointing first (the value run's self-play is not
+    cut short); 0: no limit. For machines lent by the hour: the same command resumes."""
 
 
 @dataclass(frozen=True)
