@@ -229,3 +229,32 @@ def test_self_play_logs_the_value_heads_calibration_on_fresh_games(tmp_path):
     assert 0.0 <= entry["value_mse_fresh"] <= 4.0
     assert 0.0 <= entry["value_calibration_error"] <= 2.0
     assert sum(row[1] for row in entry["value_calibration"]) == entry["positions"]
+
+
+def test_device_is_checked_and_may_change_on_resume(tmp_path):
+    with pytest.raises(ValueError, match="device must be one of auto, cpu, cuda"):
+        load_config(ROOT / "configs" / "zero_tiny.toml", device="gpu")
+    run_zero(load_config(ROOT / "configs" / "zero_tiny.toml", generations=1, device="cpu"),
+             tmp_path)
+    run_zero(load_config(ROOT / "configs" / "zero_tiny.toml", generations=2), tmp_path)
+    assert RunFolder(tmp_path).latest_generation() == 2
+
+
+@pytest.mark.gpu
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
+def test_a_generation_on_the_gpu_trains_plays_and_resumes_on_the_cpu(tmp_path):
+    torch.manual_seed(0)
+    model = create_model("resnet_b1c8", board_size=5)
+    write_shard(tmp_path / "gen0001-0000.npz", records())
+    batch = ReplayWindow.load(tmp_path, 10).sample(16, np.random.default_rng(0))
+    trainer = Trainer(model, dataclasses.replace(TINY, device="cuda", train_precision="bf16"))
+    first = trainer.step(*batch)["loss"]
+    for _ in range(60):
+        last = trainer.step(*batch)["loss"]
+    assert last < first and next(model.parameters()).is_cuda
+    run = tmp_path / "run"
+    run_zero(load_config(ROOT / "configs" / "zero_tiny.toml", generations=1, device="cuda"),
+             run)
+    run_zero(load_config(ROOT / "configs" / "zero_tiny.toml", generations=2, device="cpu"),
+             run)
+    assert RunFolder(run).latest_generation() == 2

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..arithmetic import check_train_precision
+from ..arithmetic import TRAIN_DEVICES, check_train_precision
 
 
 @dataclass(frozen=True)
@@ -99,6 +99,10 @@ class ZeroConfig:
     weights, momentum and loss in fp32; :mod:`dosaku.train.arithmetic`): 2.0x the samples/s
     for ``resnet_b6c64`` in the trainer on this CPU (AMX), held-out losses within 0.0005.
     A resumed run may change it."""
+    device: str = "auto"
+    """Where training and fp32 self-play run: ``auto`` (a CUDA GPU when torch sees one,
+    else the CPU), ``cpu`` or ``cuda``. Each self-play worker process then batches its games
+    on that GPU (int8 and bf16 self-play nets stay on the CPU). A resumed run may change it."""
     ownership_weight: float = 0.0
     """KataGo's auxiliary ownership target (Wu 2019, section 4.1): if > 0 the net is built
     with an ownership head and the loss adds this × the per-point squared error of the
@@ -139,6 +143,9 @@ class ZeroConfig:
 
     def __post_init__(self) -> None:
         check_train_precision(self.train_precision)
+        if self.device not in TRAIN_DEVICES:
+            raise ValueError(f"device must be one of {', '.join(TRAIN_DEVICES)}, "
+                             f"got {self.device!r}")
 
     def same_run(self, other: ZeroConfig) -> bool:
         """Equal but for :data:`RUNTIME_FIELDS`, which a resumed run may change."""
@@ -151,7 +158,7 @@ class ZeroConfig:
 
 RUNTIME_FIELDS = frozenset({"generations", "workers", "threads", "selfplay_precision",
                             "selfplay_backend", "train_precision", "learning_rate",
-                            "lr_decay_generations"})
+                            "lr_decay_generations", "device"})
 """Fields a resumed run may set anew: those that change how fast a run goes, or how long,
 but not what it learns from (e.g. ``--generations 300`` to go on), and the learning-rate
 schedule, which Leela Zero and KataGo lowered by hand mid-run (each generation's rate is in

@@ -35,6 +35,7 @@ from tqdm import tqdm
 from dosaku.agents.net_evaluator import NetEvaluator
 from dosaku.nets import GoNet, create_model, load_model, save_model
 
+from ..arithmetic import training_device
 from .buffer import ReplayWindow, read_shard, shard_paths, write_shard
 from .config import RUNTIME_FIELDS, ZeroConfig, config_from_json
 from .evaluate import new_vs_old, versus_gnugo
@@ -300,6 +301,7 @@ def selfplay_evaluator(cfg: ZeroConfig, run: RunFolder, model_path: str,
         else:
             precision = "fp32"
     return NetEvaluator(model_path, symmetry="random", seed=seed, threads=cfg.threads,
+                        device=training_device(cfg.device),
                         backend=cfg.selfplay_backend, precision=precision,
                         calibration=calibration,
                         batch_size=cfg.parallel_games * cfg.leaves_per_game)

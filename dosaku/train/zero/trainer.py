@@ -37,7 +37,7 @@ from safetensors.torch import save_file
 
 from dosaku.nets import GoNet
 
-from ..arithmetic import forward_arithmetic
+from ..arithmetic import forward_arithmetic, place_model, place_planes, training_device
 from .config import ZeroConfig
 
 
@@ -50,7 +50,8 @@ class Trainer:
     def __init__(self, model: GoNet, cfg: ZeroConfig):
         if cfg.ownership_weight > 0 and model.ownership_head is None:
             raise ValueError("ownership_weight > 0 needs a net built with ownership=True")
-        self.model = model
+        self.device = training_device(cfg.device)
+        self.model = place_model(model, self.device)
         self.cfg = cfg
         self.optimizer = torch.optim.SGD(model.parameters(), lr=cfg.learning_rate,
                                          momentum=0.9, weight_decay=cfg.weight_decay)
@@ -72,8 +73,8 @@ class Trainer:
         ``ownership_loss`` (mean squared error per point over the positions with a target) and
         ``ownership_targets`` (the fraction of the batch that has one)."""
         self.model.train()
-        x = torch.from_numpy(planes)
-        with forward_arithmetic(self.cfg.train_precision):
+        x = place_planes(torch.from_numpy(planes), self.device)
+        with forward_arithmetic(self.cfg.train_precision, self.device.type):
             if self.model.ownership_head is None:
                 out, own = self.model(x), None
             else:
@@ -81,9 +82,10 @@ class Trainer:
         if own is not None:
             own = own.float()
         log_p = F.log_softmax(out.policy.float(), dim=1)  # (B, n*n+1)
-        target_pi = torch.from_numpy(policy)
+        target_pi = torch.from_numpy(policy).to(self.device)
         policy_loss = -(target_pi * log_p).sum(dim=1).mean()
-        value_loss = F.mse_loss(out.value.float().reshape(-1), torch.from_numpy(value))
+        value_loss = F.mse_loss(out.value.float().reshape(-1),
+                                torch.from_numpy(value).to(self.device))
         loss = policy_loss + value_loss
         metrics = {}
         if own is not None:
@@ -105,7 +107,7 @@ class Trainer:
             for p in group["params"]:
                 buf = self.optimizer.state.get(p, {}).get("momentum_buffer")
                 if buf is not None:
-                    tensors[names[id(p)]] = buf.detach().contiguous()
+                    tensors[names[id(p)]] = buf.detach().cpu().contiguous()
         tmp = path.with_name(path.name + ".tmp")
         save_file(tensors, str(tmp), metadata={"dosaku": json.dumps({"optimizer": "sgd"})})
         os.replace(tmp, path)
@@ -121,7 +123,8 @@ class Trainer:
                     raise ValueError(f"{path}: momentum of {name!r} has shape "
                                      f"{tuple(buf.shape)}, the parameter "
                                      f"{tuple(params[name].shape)}")
-                self.optimizer.state[params[name]]["momentum_buffer"] = buf
+                self.optimizer.state[params[name]]["momentum_buffer"] = buf.to(
+                    params[name].device)
 
 
 def ownership_loss(predicted: torch.Tensor, target: np.ndarray | None,
@@ -134,8 +137,9 @@ def ownership_loss(predicted: torch.Tensor, target: np.ndarray | None,
     if target is None or has_target is None:
         target = np.zeros(tuple(predicted.shape), dtype=np.float32)
         has_target = np.zeros(batch, dtype=bool)
-    mask = torch.from_numpy(np.asarray(has_target, dtype=np.float32))  # (B,)
-    error = (predicted - torch.from_numpy(target)).square().mean(dim=(1, 2))  # (B,)
+    device = predicted.device
+    mask = torch.from_numpy(np.asarray(has_target, dtype=np.float32)).to(device)  # (B,)
+    error = (predicted - torch.from_numpy(target).to(device)).square().mean(dim=(1, 2))
     term = (error * mask).sum() / batch
     with torch.no_grad():
         fit = (error * mask).sum() / mask.sum().clamp(min=1.0)
