@@ -102,7 +102,8 @@ def test_run_checkpoints_resumes_and_keeps_its_config(tmp_path):
     assert provenance["step"] == 4 and provenance["config"]["blocks"] == 2
     assert json.loads((run_dir / "config.json").read_text())["channels"] == 8
 
-    resumed = run_sl(tiny(tmp_path / "g.sgf.gz", steps=6), run_dir)  # a longer run continues
+    resumed = run_sl(tiny(tmp_path / "g.sgf.gz", steps=6, learning_rate=5e-4,
+                          lr_halve_every=100), run_dir)  # a longer run, a hand-set rate
     assert resumed["step"] == 6
     assert folder.steps() == [4, 6]  # keep_checkpoints = 2
     assert [e["step"] for e in folder.entries()] == [2, 4, 6]

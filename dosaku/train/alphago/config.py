@@ -275,11 +275,13 @@ CHOICES = {"selfplay_precision": ("fp32", "int8"), "update_precision": TRAIN_PRE
 Config = TypeVar("Config", SLConfig, RolloutConfig, RLConfig, ValueConfig)
 
 RUNTIME_FIELDS = ("steps", "threads", "selfplay_precision", "train_precision", "device",
-                  "max_minutes", "workers")
+                  "max_minutes", "workers", "learning_rate", "lr_halve_every")
 """Fields a resumed run may change: how long, where and how fast it runs, not what it learns
 from (``steps`` extends a run; int8 sampling draws from nearly fp32's distribution; a bf16
 step's gradient is within rounding of fp32's; the loader processes only share out the games,
-whose order is drawn afresh on every resume anyway)."""
+whose order is drawn afresh on every resume anyway), and the learning-rate schedule, which
+long runs set anew by hand when they are extended (Leela Zero, KataGo; the rate of every step
+is in TensorBoard's ``train/learning_rate``)."""
 
 
 def load_config(kind: type[Config], path: str | Path | None = None,
