@@ -207,7 +207,9 @@ def test_a_run_keeps_a_pool_checkpoints_and_resumes(tmp_path):
     assert more["step"] == 4
     assert json.loads((run / "config.json").read_text())["steps"] == 4
     with pytest.raises(ValueError, match="different config"):
-        run_rl(tiny_config(sl_path, steps=4, learning_rate=0.5), run)
+        run_rl(tiny_config(sl_path, steps=4, pool_every=3), run)
+    # a hand-set learning rate is not another recipe (RUNTIME_FIELDS)
+    assert run_rl(tiny_config(sl_path, steps=5, learning_rate=0.5), run)["step"] == 5
 
 
 def test_an_int8_run_samples_with_quantized_copies_and_trains_the_fp32_net(tmp_path):
