@@ -34,8 +34,8 @@ The searching kinds (``zero``, ``puct``, ``alphago``) share their options: ``vis
 int8 and auto read the files ``dosaku quantize`` keeps beside the checkpoint). Both default to
 ``auto``: the fastest variant that passed the accuracy gate recorded for that checkpoint on
 this machine, and plain torch fp32 for a checkpoint with no record (or one measured on
-another machine). ``zero`` plays with ``tidy_pass`` on. Model files are checked to exist when
-the spec is parsed and loaded for each game.
+another machine). ``zero`` and ``alphago`` play with ``tidy_pass`` on. Model files are
+checked to exist when the spec is parsed and loaded for each game.
 
 A spec is a value: it is parsed once (errors name the bad part) and built into a fresh agent
 for every game, so each game gets its own engine process and its own seed.
@@ -305,7 +305,11 @@ def build_searcher(spec: AgentSpec, seed: int | None) -> Agent:
     if spec.kind == "zero":  # AlphaGo Zero's play settings, as zero_agent() has them
         values.setdefault("resign_threshold", -0.95)
         values.setdefault("min_pass_move", size * size // 2)
-        values.setdefault("tidy_pass", True)  # never pass away a game on an unsettled board
+    if spec.kind in ("zero", "alphago"):
+        # never pass away a game on an unsettled board: a referee counts the board as it
+        # stands after the clean-up, and the AlphaGo nets, trained on human games that end
+        # by agreement, passed while GNU Go's clean-up moves captured their stones
+        values.setdefault("tidy_pass", True)
     return PuctAgent(evaluator, search_config(values), thinking_limits(values, default_visits),
                      seed=seed, name=spec.kind, board_size=size)
 

@@ -217,3 +217,16 @@ def test_alphago_spec_runs_its_nets_at_the_precision_asked(nets):
     assert state.is_legal(agent.select_move(state))
     with pytest.raises(ValueError, match="calibration"):
         build_agent(alphago(nets, ",visits=4,precision=int8"))  # no MODEL.calibration.npz
+
+
+def test_alphago_passes_tidily_by_default(nets):
+    """Behind on the board as it stands, with moves left outside its eyes, the AlphaGo player
+    does not even consider passing (the clean-up phase lost it won games against GNU Go)."""
+    state = GameState(5, 7.5)
+    state.play(12)  # Black to move, behind by 25 + 7.5 on the Tromp-Taylor count
+    agent = build_agent(alphago(nets, ",lambda=1,visits=1,batch=1,symmetry=none"), seed=0)
+    assert agent.search.config.tidy_pass
+    root = agent.think(state, 1)
+    assert state.pass_move not in root.moves.tolist()
+    free = build_agent(alphago(nets, ",lambda=1,visits=1,batch=1,tidy_pass=false"), seed=0)
+    assert state.pass_move in free.think(state, 1).moves.tolist()
