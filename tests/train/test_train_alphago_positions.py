@@ -152,38 +152,3 @@ def test_worker_processes_share_out_the_games(tmp_path):
         seen.update(next(stream)["games"])
     del stream
     assert seen == {40 + i for i in range(12)}  # odd and even games: both workers ran
-
-
-def test_a_compact_game_replays_as_the_parsed_one():
-    from dosaku.train.alphago.positions import CompactGame
-
-    state = random_game(40, 25, seed=3)
-    sgf = write_sgf(state, wrap=None, result="W+R")
-    from dosaku.io.sgf import parse_game
-    record = parse_game(sgf, "g.sgf", 7, 8)
-    handicap = GameRecord(size=9, komi=0.5, handicap=2, setup_black=(20, 60), first_player=-1,
-                          moves=((-1, 40), (1, 41), (-1, 81)), result="B+3.5", rules_text="JP")
-    for original in (record, handicap):
-        rebuilt = CompactGame.of(original).record(original.source, original.index,
-                                                  original.line)
-        assert rebuilt.moves == original.moves and rebuilt.where == original.where
-        for field in CompactGame.FIELDS:
-            assert getattr(rebuilt, field) == getattr(original, field)
-        assert [(s.board.tolist(), s.to_play, m) for s, m in replay(rebuilt)] == \
-            [(s.board.tolist(), s.to_play, m) for s, m in replay(original)]
-
-
-def test_a_loader_parses_each_game_once(monkeypatch):
-    import dosaku.train.alphago.positions as positions
-
-    calls = []
-    real = positions.parse_game
-    monkeypatch.setattr(positions, "parse_game", lambda *a: calls.append(a) or real(*a))
-    games = positions.ParsedGames()
-    good = write_sgf(random_game(40, 10, seed=1), wrap=None, result="B+R")
-    first = games.get("g.sgf", 0, 1, good)
-    again = games.get("g.sgf", 0, 1, good)
-    assert len(calls) == 1 and again.moves == first.moves and again.result == "B+R"
-    bad = b"(;GM[1]SZ[19];B[zz])"
-    errors = [games.get("g.sgf", 1, 2, bad) for _ in range(2)]
-    assert len(calls) == 2 and all(isinstance(e, SgfError) for e in errors)

@@ -253,12 +253,8 @@ class PositionStream(IterableDataset):
                     yield out
 
     def _games(self, worker: int, workers: int, rng: np.random.Generator):
-        """This worker's training games, forever, through a shuffle buffer of raw lines.
-
-        sgfmill parses each game once; later passes rebuild it from :class:`ParsedGames`
-        (a third of a loader's time went to parsing, profiled on the 9-dan files)."""
+        """This worker's training games, forever, through a shuffle buffer of raw lines."""
         buffer: list[tuple[str, int, int, bytes]] = []
-        parsed = ParsedGames()
         for _ in count():
             found = 0
             for path in self.cfg.games:
@@ -269,7 +265,7 @@ class PositionStream(IterableDataset):
                     found += 1
                     buffer.append((str(path), index, line, chunk))
                     if len(buffer) > self.cfg.game_buffer:
-                        yield parsed.get(*swap_pop(buffer, rng))
+                        yield parse_or_error(*swap_pop(buffer, rng))
             if found == 0:
                 raise ValueError(f"no training games for worker {worker} of {workers} in "
                                  f"{', '.join(self.cfg.games)}")
@@ -293,52 +289,6 @@ def parse_or_error(source: str, index: int, line: int, chunk: bytes) -> GameReco
         return parse_game(chunk, source, index, line)
     except SgfError as e:
         return e
-
-
-@dataclass(frozen=True)
-class CompactGame:
-    """What replaying a parsed game needs (not its players, dates or comments), in ~1 KB."""
-
-    header: tuple
-    """size, komi, rules_text, handicap, setup_black, setup_white, setup_empty, first_player,
-    result (the :class:`GameRecord` fields of those names)."""
-    colors: np.ndarray
-    """int8 (moves,): who played each move."""
-    points: np.ndarray
-    """int16 (moves,): each move's point (or the pass)."""
-
-    FIELDS = ("size", "komi", "rules_text", "handicap", "setup_black", "setup_white",
-              "setup_empty", "first_player", "result")
-
-    @classmethod
-    def of(cls, record: GameRecord) -> CompactGame:
-        moves = np.array(record.moves, dtype=np.int16).reshape(-1, 2)
-        return cls(tuple(getattr(record, f) for f in cls.FIELDS),
-                   moves[:, 0].astype(np.int8), moves[:, 1].copy())
-
-    def record(self, source: str, index: int, line: int) -> GameRecord:
-        moves = tuple(zip(self.colors.tolist(), self.points.tolist(), strict=True))
-        return GameRecord(**dict(zip(self.FIELDS, self.header, strict=True)), moves=moves,
-                          source=source, index=index, line=line)
-
-
-class ParsedGames:
-    """One loader's games, parsed once: a game met again is rebuilt from its
-    :class:`CompactGame` (or its parse error) instead of going through sgfmill again."""
-
-    def __init__(self) -> None:
-        self.games: dict[tuple[str, int], CompactGame | SgfError] = {}
-
-    def get(self, source: str, index: int, line: int, chunk: bytes) -> GameRecord | SgfError:
-        known = self.games.get((source, index))
-        if isinstance(known, CompactGame):
-            return known.record(source, index, line)
-        if known is not None:
-            return known
-        found = parse_or_error(source, index, line, chunk)
-        self.games[(source, index)] = found if isinstance(found, SgfError) else CompactGame.of(
-            found)
-        return found
 
 
 def swap_pop(items: list, rng: np.random.Generator):
