@@ -45,10 +45,16 @@ def forward_arithmetic(precision: str, device_type: str = "cpu"
     return contextlib.nullcontext()
 
 
-def training_device(name: str) -> torch.device:
-    """The device of :data:`TRAIN_DEVICES` ``name``; ValueError for ``cuda`` without a GPU."""
+def check_train_device(name: str) -> None:
+    """Raises ValueError unless ``name`` is one of :data:`TRAIN_DEVICES` (whether this
+    machine has the device is :func:`training_device`'s question)."""
     if name not in TRAIN_DEVICES:
         raise ValueError(f"device must be one of {', '.join(TRAIN_DEVICES)}, got {name!r}")
+
+
+def training_device(name: str) -> torch.device:
+    """The device of :data:`TRAIN_DEVICES` ``name``; ValueError for ``cuda`` without a GPU."""
+    check_train_device(name)
     if name == "auto":
         name = "cuda" if torch.cuda.is_available() else "cpu"
     if name == "cuda" and not torch.cuda.is_available():

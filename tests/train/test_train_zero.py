@@ -234,6 +234,11 @@ def test_self_play_logs_the_value_heads_calibration_on_fresh_games(tmp_path):
 def test_device_is_checked_and_may_change_on_resume(tmp_path):
     with pytest.raises(ValueError, match="device must be one of auto, cpu, cuda"):
         load_config(ROOT / "configs" / "zero_tiny.toml", device="gpu")
+    if not torch.cuda.is_available():
+        with pytest.raises(ValueError, match="no CUDA device"):
+            run_zero(load_config(ROOT / "configs" / "zero_tiny.toml", device="cuda"),
+                     tmp_path / "nothing")
+        assert not (tmp_path / "nothing").exists()  # refused before the folder is written
     run_zero(load_config(ROOT / "configs" / "zero_tiny.toml", generations=1, device="cpu"),
              tmp_path)
     run_zero(load_config(ROOT / "configs" / "zero_tiny.toml", generations=2), tmp_path)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..arithmetic import TRAIN_DEVICES, check_train_precision
+from ..arithmetic import check_train_device, check_train_precision
 
 
 @dataclass(frozen=True)
@@ -143,9 +143,7 @@ class ZeroConfig:
 
     def __post_init__(self) -> None:
         check_train_precision(self.train_precision)
-        if self.device not in TRAIN_DEVICES:
-            raise ValueError(f"device must be one of {', '.join(TRAIN_DEVICES)}, "
-                             f"got {self.device!r}")
+        check_train_device(self.device)
 
     def same_run(self, other: ZeroConfig) -> bool:
         """Equal but for :data:`RUNTIME_FIELDS`, which a resumed run may change."""

@@ -467,6 +467,7 @@ def run_zero(cfg: ZeroConfig, folder: str | Path) -> None:
 
     torch.set_num_threads(cfg.threads)
     run = RunFolder(Path(folder))
+    training_device(cfg.device)  # 'cuda' without a GPU: refused here, not in each worker
     # built and checked before the folder is written, so a bad init_model or init_data
     # leaves nothing behind
     start = initial_model(cfg) if run.latest_generation() < 0 else None
