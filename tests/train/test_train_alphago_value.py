@@ -108,7 +108,8 @@ def test_a_run_stores_shards_checkpoints_and_resumes(tmp_path):
 def test_the_presets_name_real_fields():
     from pathlib import Path
     root = Path(__file__).resolve().parents[2]
-    for name in ("alphago_value.toml", "alphago_value_short.toml", "alphago_value_human.toml"):
+    for name in ("alphago_value.toml", "alphago_value_short.toml", "alphago_value_human.toml",
+                 "alphago_value_greedy.toml"):
         cfg = load_config(ValueConfig, root / "configs" / name)
         assert cfg.encoder == "alphago49" and cfg.max_u < cfg.max_moves
     assert GameState(5).move_number == 0
@@ -158,3 +159,73 @@ def test_max_minutes_stops_training_with_a_checkpoint_and_the_run_resumes(tmp_pa
     stopped = run_value(tiny_run(tmp_path, max_minutes=1e-9, device="cpu"), run)
     assert stopped["step"] == 1 and RunFolder(run).steps() == [1]
     assert run_value(tiny_run(tmp_path), run)["step"] == 4  # device, max_minutes: runtime
+
+
+def test_two_self_play_processes_write_the_same_shards_as_one(tmp_path):
+    from dosaku.train.alphago.value import generate_selfplay
+
+    cfg = tiny_run(tmp_path, selfplay_games=18)
+    generate_selfplay(cfg, tmp_path / "one")
+    generate_selfplay(dataclasses_replace(cfg, workers=2), tmp_path / "two")
+    for i in range(3):
+        one = np.load(tmp_path / "one" / f"shard{i:05d}.npz")
+        two = np.load(tmp_path / "two" / f"shard{i:05d}.npz")
+        assert all(np.array_equal(one[k], two[k]) for k in ("packed", "values", "games"))
+
+
+def dataclasses_replace(cfg, **changes):
+    import dataclasses
+    return dataclasses.replace(cfg, **changes)
+
+
+def test_a_greedy_continuation_makes_the_label_a_function_of_the_position():
+    """rl_temperature 0: the RL net plays its most probable candidate, so two shards with
+    the same positions at U have the same outcomes (only the cleanup playouts draw)."""
+    from dosaku.train.alphago.selfplay import play_games
+
+    rl = PolicyPlayer(tiny_policy(2), temperature=0.0)
+    starts = [GameState(5) for _ in range(4)]
+    play_games(starts, lambda g, s: None, np.random.default_rng(0), 6, 25)  # random openings
+    ends = []
+    for seed in (1, 2):
+        games = [s.copy() for s in starts]
+        play_games(games, lambda g, s: rl, np.random.default_rng(seed), 30, 25)
+        ends.append([g.board.tobytes() for g in games])
+    assert ends[0] == ends[1]
+    sampled = PolicyPlayer(tiny_policy(2), temperature=1.0)
+    draws = []
+    for seed in (1, 2):
+        games = [s.copy() for s in starts]
+        play_games(games, lambda g, s: sampled, np.random.default_rng(seed), 30, 25)
+        draws.append([g.board.tobytes() for g in games])
+    assert draws[0] != draws[1]
+    cfg = ValueConfig(rl_temperature=0.0)
+    assert cfg.rl_temperature == 0.0 and cfg.temperature == 1.0
+
+
+def test_init_trunk_copies_the_policy_trunk_and_widens_the_input_layer(tmp_path):
+    from dosaku.train.alphago.value import copy_trunk
+
+    policy = tiny_policy(4)
+    cfg = ValueConfig(blocks=2, channels=8)
+    model = build_model(cfg, 5)
+    copy_trunk(model, policy)
+    ours, theirs = model.backbone.state_dict(), policy.backbone.state_dict()
+    first = next(iter(ours))
+    assert torch.equal(ours[first][:, :48], theirs[first])
+    assert not ours[first][:, 48:].any()
+    assert all(torch.equal(ours[k], theirs[k]) for k in list(ours)[1:])
+    # the shared features are the same: the value net's trunk on alphago49 = the policy's
+    planes = torch.from_numpy(np.random.default_rng(0).integers(0, 2, (3, 49, 5, 5))).float()
+    model.eval(), policy.eval()
+    with torch.no_grad():
+        assert torch.allclose(model.backbone.forward_features(planes),
+                              policy.backbone.forward_features(planes[:, :48]))
+    wider = build_model(ValueConfig(blocks=2, channels=16), 5)
+    import pytest
+    with pytest.raises(ValueError, match="in the policy net"):
+        copy_trunk(wider, policy)
+    # a run starts from it and then trains on (resume loads its own checkpoint instead)
+    save_model(policy, tmp_path / "trunk.safetensors")
+    cfg = tiny_run(tmp_path, steps=2, init_trunk=str(tmp_path / "trunk.safetensors"))
+    assert run_value(cfg, tmp_path / "value")["step"] == 2

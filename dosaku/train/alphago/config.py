@@ -51,7 +51,8 @@ class DataConfig:
     """Held-out games whose every position is scored during training (the final report can
     use more: ``dosaku eval policy --held-out``)."""
     workers: int = 1
-    """Processes that parse, replay and encode games; the trainer only does arithmetic."""
+    """Processes that parse, replay and encode games; the trainer only does arithmetic
+    (the value run: processes that play its self-play shards, one thread each)."""
     game_buffer: int = 500
     """Games shuffled in memory before their positions are drawn (the files are in date
     order; this breaks up runs of one server, year and player)."""
@@ -251,6 +252,18 @@ class ValueConfig(NetTrainingConfig, SelfPlayConfig, DataConfig):
     """Games played at once and written as one data shard (the unit of resume)."""
     max_u: int = 300
     """U is uniform in 1..max_u (450 in the paper; kept under ``max_moves``)."""
+    rl_temperature: float = 1.0
+    """The RL net's sampling temperature from move U+1 on (``temperature`` is the SL
+    net's). 1 is the paper's; 0 plays its most probable move, so that z is a function of
+    the position. A label can be no better than the continuation: with the shipped 6 x 64
+    RL net sampled at 1 (or 0.5) the outcome of a position varies so much that no value
+    net could score below an MSE of 0.75 (``benchmarks/alphago_value_floor.py``); the
+    paper's far stronger RL net decided its games by the position."""
+    init_trunk: str = ""
+    """A policy net (the SL net) whose trunk starts the value net's (its weight layers
+    copied; the weights of input planes the policy net lacks start at 0): what 1M expert
+    positions taught the trunk about shapes is not relearned from a few thousand outcomes.
+    "" starts from random weights (the paper)."""
     test_per_mille: int = 100
     """Self-play games held out for the test MSE, per thousand (by game number)."""
     human_games: int = 200

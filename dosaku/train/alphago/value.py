@@ -77,8 +77,9 @@ class ValuePositions:
     def save(self, path: Path) -> None:
         tmp = path.with_name(path.name + ".tmp")
         with open(tmp, "wb") as f:
-            np.savez(f, packed=self.packed, values=self.values, games=self.games,
-                     shape=np.array([self.planes, self.size]))
+            # compressed: the bit planes of a position are mostly zeros (4x smaller)
+            np.savez_compressed(f, packed=self.packed, values=self.values, games=self.games,
+                                shape=np.array([self.planes, self.size]))
         os.replace(tmp, path)
 
     @classmethod
@@ -125,9 +126,10 @@ def selfplay_positions(sl: PolicyPlayer, rl: PolicyPlayer, cfg: ValueConfig,
     return ValuePositions(packed, values, ids, encoder.planes, size), games - len(found)
 
 
-def sampling_player(cfg: ValueConfig, path: str, name: str) -> PolicyPlayer:
+def sampling_player(cfg: ValueConfig, path: str, name: str, temperature: float
+                    ) -> PolicyPlayer:
     """The policy net at ``path`` as a sampling player in ``cfg.selfplay_precision``."""
-    player = PolicyPlayer(load_model(path), cfg.temperature, name=name)
+    player = PolicyPlayer(load_model(path), temperature, name=name)
     if cfg.selfplay_precision == "int8":
         rng = np.random.default_rng([cfg.seed, zlib.crc32(name.encode())])
         return with_int8_sampler(player, player.model.config.board_size, cfg.komi, rng)
@@ -137,25 +139,62 @@ def sampling_player(cfg: ValueConfig, path: str, name: str) -> PolicyPlayer:
     return player
 
 
+def play_shards(cfg: ValueConfig, data: Path, shards: list[int], bar: tqdm | None = None
+                ) -> int:
+    """Play and write the given shards; the games dropped (ended by passes before U). Each
+    shard is seeded by its number alone, so it is the same whichever process plays it and
+    whenever (the unit of resume)."""
+    sl = sampling_player(cfg, cfg.sl_model, "sl", cfg.temperature)
+    rl = sampling_player(cfg, cfg.rl_model, "rl", cfg.rl_temperature)
+    dropped = 0
+    for i in shards:
+        rng = np.random.default_rng([cfg.seed, i])
+        with tqdm(total=None, desc=f"shard {i}", unit="move", leave=False,
+                  disable=bar is None) as moves:
+            shard, lost = selfplay_positions(sl, rl, cfg, i * cfg.shard_games, rng, moves)
+        shard.save(data / f"shard{i:05d}.npz")
+        dropped += lost
+        if bar is not None:
+            bar.update(cfg.shard_games)
+    return dropped
+
+
+def shard_process(cfg: ValueConfig, data: Path, shards: list[int]) -> None:
+    """One self-play process of :func:`generate_selfplay`: one torch thread (a core each)."""
+    torch.set_num_threads(1)
+    play_shards(cfg, data, shards)
+
+
 def generate_selfplay(cfg: ValueConfig, data: Path) -> dict:
-    """Play the shards of self-play games that are not yet on disk; a summary."""
+    """Play the shards of self-play games that are not yet on disk, in ``cfg.workers``
+    processes (shards dealt out round-robin); a summary."""
     data.mkdir(parents=True, exist_ok=True)
     shards = -(-cfg.selfplay_games // cfg.shard_games)
     missing = [i for i in range(shards) if not (data / f"shard{i:05d}.npz").exists()]
-    dropped = 0
-    if missing:
-        sl, rl = (sampling_player(cfg, path, name) for path, name in ((cfg.sl_model, "sl"),
-                                                                        (cfg.rl_model, "rl")))
-        with tqdm(total=len(missing) * cfg.shard_games, desc="value games", unit="game") as bar:
-            for i in missing:
-                rng = np.random.default_rng([cfg.seed, i])  # a shard is the same on resume
-                with tqdm(total=None, desc=f"shard {i}", unit="move", leave=False) as moves:
-                    shard, lost = selfplay_positions(sl, rl, cfg, i * cfg.shard_games, rng,
-                                                     moves)
-                shard.save(data / f"shard{i:05d}.npz")
-                dropped += lost
-                bar.update(cfg.shard_games)
-    return {"shards": shards, "dropped_games_this_run": dropped}
+    if not missing:
+        return {"shards": shards}
+    workers = max(1, min(cfg.workers, len(missing)))
+    with tqdm(total=len(missing) * cfg.shard_games, desc="value games", unit="game") as bar:
+        if workers == 1:
+            play_shards(cfg, data, missing, bar)
+            return {"shards": shards}
+        context = torch.multiprocessing.get_context("spawn")
+        procs = [context.Process(target=shard_process, args=(cfg, data, missing[w::workers]),
+                                 daemon=True)
+                 for w in range(workers)]
+        for proc in procs:
+            proc.start()
+        done = 0
+        while any(proc.is_alive() for proc in procs):
+            time.sleep(1.0)
+            now = sum((data / f"shard{i:05d}.npz").exists() for i in missing)
+            bar.update((now - done) * cfg.shard_games)
+            done = now
+        failed = [proc.exitcode for proc in procs if proc.exitcode != 0]
+        if failed:
+            raise RuntimeError(f"a self-play process exited with code {failed[0]}; the "
+                               f"shards it wrote are kept: run the same command to resume")
+    return {"shards": shards}
 
 
 def training_games(cfg: ValueConfig, limit: int, stats: SkipStats) -> list:
@@ -214,6 +253,31 @@ def load_data(cfg: ValueConfig, data: Path) -> tuple[ValuePositions, ValuePositi
 def build_model(cfg: ValueConfig, size: int) -> GoNet:
     return create_model(cfg.model, blocks=cfg.blocks, channels=cfg.channels,
                         encoder=cfg.encoder, head="value", board_size=size)
+
+
+def copy_trunk(model: GoNet, policy: GoNet) -> None:
+    """Start ``model``'s trunk from ``policy``'s (``init_trunk``): every backbone weight of
+    the same name is copied; an input layer with more planes than the policy net's (alphago49
+    on alphago48) gets the policy's weights for the shared planes and 0 for the rest, so the
+    copied trunk computes the same features at the start. Raises ValueError naming the first
+    layer whose shape does not fit."""
+    target = model.backbone.state_dict()
+    source = policy.backbone.state_dict()
+    for name, weight in target.items():
+        given = source.get(name)
+        if given is None:
+            raise ValueError(f"init_trunk: the policy net has no layer {name}")
+        if given.shape == weight.shape:
+            target[name] = given.clone()
+        elif (given.dim() == 4 and given.shape[0] == weight.shape[0]
+              and given.shape[2:] == weight.shape[2:] and given.shape[1] < weight.shape[1]):
+            widened = torch.zeros_like(weight)
+            widened[:, :given.shape[1]] = given
+            target[name] = widened
+        else:
+            raise ValueError(f"init_trunk: {name} is {tuple(given.shape)} in the policy net, "
+                             f"{tuple(weight.shape)} in the value net")
+    model.backbone.load_state_dict(target)
 
 
 def value_batch(data: ValuePositions, index: np.ndarray, rng: np.random.Generator | None
@@ -288,6 +352,8 @@ def run_value(cfg: ValueConfig, folder: str | Path) -> dict:
     if step > 0:
         model.load_state_dict(load_model(run.model_path(step)).state_dict())
         load_optimizer(optimizer, run.optimizer_path(step))
+    elif cfg.init_trunk:
+        copy_trunk(model, load_model(cfg.init_trunk))
     finals = [e for e in run.entries() if e.get("phase") == "validation"]
     if step >= cfg.steps and finals:
         return finals[-1]
