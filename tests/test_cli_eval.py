@@ -111,6 +111,18 @@ def test_value_mse_against_the_results(monkeypatch, tmp_path, games):
     expected = float(np.mean((v[keep] - data.values[keep]) ** 2))
     assert code == 0 and result["positions"] == 36
     assert result["mse"] == pytest.approx(expected, abs=1e-4)
+    assert result["mse_by_move"] == {"0-49": pytest.approx(expected, abs=1e-4)}
+    # by phase: positions before move 6 of each game, and from move 6 on
+    from dosaku.train.alphago import accuracy
+    monkeypatch.setattr(accuracy, "PHASES", (0, 6))
+    phases = result_of(run(monkeypatch, ["eval", "value", "--model",
+                                         str(tmp_path / "value.safetensors"),
+                                         "--sgf", str(games)])[1])["mse_by_move"]
+    number = np.arange(len(data)) % 12  # four games of 12 positions
+    for name, part in (("0-5", number < 6), ("6+", number >= 6)):
+        chosen = keep & part
+        assert phases[name] == pytest.approx(
+            float(np.mean((v[chosen] - data.values[chosen]) ** 2)), abs=1e-4)
     assert run(monkeypatch, ["eval", "policy", "--model", str(tmp_path / "value.safetensors"),
                              "--sgf", str(games)])[0] == 2  # a value net has no policy
 

@@ -133,3 +133,8 @@ def print_table(result: dict) -> None:
     print("|" + "---|" * len(keys))
     print("| " + " | ".join(f"{result[k]:.2%}" if k.startswith("top") else str(result[k])
                             for k in keys) + " |")
+    if result.get("mse_by_move"):
+        phases = result["mse_by_move"]
+        print("\n| MSE by move number | " + " | ".join(phases) + " |")
+        print("|---|" + "---|" * len(phases))
+        print("| | " + " | ".join(f"{v:.3f}" for v in phases.values()) + " |")

@@ -29,6 +29,8 @@ from dosaku.nets import GoNet
 from .positions import EncodedPositions, replay, winner_value
 
 TOP_K = 5
+PHASES = (0, 50, 100, 150, 200)
+"""Move numbers where the value MSE's phases start (the last phase runs to the end)."""
 
 
 @dataclass
@@ -85,11 +87,12 @@ def encoded_accuracy(model: GoNet, data: EncodedPositions, batch_size: int = 256
 
 
 def _game_positions(record: GameRecord, encode, skip_stats: SkipStats):
-    """(encoded position, move, value for the mover) of one game; [] if it fails to replay."""
+    """(encoded position, move, value for the mover, moves played before it) of one game;
+    [] if it fails to replay."""
     out = []
     try:
-        for state, move in replay(record):
-            out.append((encode(state), move, winner_value(record, state.to_play)))
+        for number, (state, move) in enumerate(replay(record)):
+            out.append((encode(state), move, winner_value(record, state.to_play), number))
     except SgfError as e:
         skip_stats.add(e)
         return []
@@ -104,7 +107,7 @@ def net_policy_accuracy(model: GoNet, records: Iterable[GameRecord],
     if model.policy_head is None:
         raise ValueError(f"the model has a {model.config.head} head, no policy")
     acc = MoveAccuracy()
-    for planes, moves, _ in _net_batches(model, records, skip_stats, batch_size, acc,
+    for planes, moves, _, _ in _net_batches(model, records, skip_stats, batch_size, acc,
                                          progress):
         acc.add(model(planes).policy, moves)
     return acc
@@ -113,24 +116,41 @@ def net_policy_accuracy(model: GoNet, records: Iterable[GameRecord],
 @torch.no_grad()
 def net_value_mse(model: GoNet, records: Iterable[GameRecord], skip_stats: SkipStats,
                   batch_size: int = 256, progress=None) -> dict[str, float | int]:
-    """MSE of a net's value head against the results of ``records``."""
+    """MSE of a net's value head against the results of ``records``, overall and by phase
+    of the game (:data:`PHASES`: an opening is a coin even for a perfect judge, an endgame
+    is not)."""
     if model.value_head is None:
         raise ValueError(f"the model has a {model.config.head} head, no value")
-    total, positions, games = 0.0, 0, MoveAccuracy()
-    for planes, _, values in _net_batches(model, records, skip_stats, batch_size, games,
-                                          progress):
+    squares = np.zeros(len(PHASES))
+    counts = np.zeros(len(PHASES), dtype=np.int64)
+    games = MoveAccuracy()
+    for planes, _, values, numbers in _net_batches(model, records, skip_stats, batch_size,
+                                                   games, progress):
         keep = ~torch.isnan(values)
         if keep.any():
-            v = model(planes[keep]).value
-            total += float(((v - values[keep]) ** 2).sum())
-            positions += int(keep.sum())
+            error = ((model(planes[keep]).value.float() - values[keep]) ** 2).numpy()
+            phase = np.searchsorted(PHASES, numbers[keep].numpy(), side="right") - 1
+            np.add.at(squares, phase, error)
+            np.add.at(counts, phase, 1)
+    positions = int(counts.sum())
+    by_phase = {phase_name(i): round(float(squares[i] / counts[i]), 5)
+                for i in range(len(PHASES)) if counts[i]}
     return {"games": games.games, "positions": positions,
-            "mse": round(total / max(positions, 1), 5)}
+            "mse": round(float(squares.sum()) / max(positions, 1), 5),
+            "mse_by_move": by_phase}
+
+
+def phase_name(i: int) -> str:
+    """'0-49', ..., '200+' for the phases of :data:`PHASES`."""
+    if i + 1 < len(PHASES):
+        return f"{PHASES[i]}-{PHASES[i + 1] - 1}"
+    return f"{PHASES[i]}+"
 
 
 def _net_batches(model: GoNet, records: Iterable[GameRecord], skip_stats: SkipStats,
                  batch_size: int, counts: MoveAccuracy, progress):
-    """(planes float (B, C, n, n), moves (B,), values (B,), nan without a result)."""
+    """(planes float (B, C, n, n), moves (B,), values (B,) (nan without a result), move
+    numbers (B,))."""
     model.eval()
     encoder = encoder_named(model.config.encoder)
     pending: list = []
@@ -152,12 +172,13 @@ def _net_batches(model: GoNet, records: Iterable[GameRecord], skip_stats: SkipSt
         yield _stack(pending)
 
 
-def _stack(items: Sequence) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-    planes = torch.from_numpy(np.stack([p for p, _, _ in items]).astype(np.float32))
-    moves = torch.tensor([m for _, m, _ in items], dtype=torch.int64)
-    values = torch.tensor([np.nan if v is None else v for _, _, v in items],
+def _stack(items: Sequence) -> tuple[torch.Tensor, ...]:
+    planes = torch.from_numpy(np.stack([p for p, _, _, _ in items]).astype(np.float32))
+    moves = torch.tensor([m for _, m, _, _ in items], dtype=torch.int64)
+    values = torch.tensor([np.nan if v is None else v for _, _, v, _ in items],
                           dtype=torch.float32)
-    return planes, moves, values
+    numbers = torch.tensor([k for _, _, _, k in items], dtype=torch.int64)
+    return planes, moves, values, numbers
 
 
 def rollout_policy_accuracy(weights: RolloutWeights, records: Iterable[GameRecord],
