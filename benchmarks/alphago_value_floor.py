@@ -33,6 +33,7 @@ from dosaku.nets import load_model  # noqa: E402
 from dosaku.rules.game import GameState  # noqa: E402
 from dosaku.train.alphago.selfplay import (PolicyPlayer, outcomes, play_games,  # noqa: E402
                                            with_int8_sampler)
+from dosaku.train.alphago.value import value_mover  # noqa: E402
 
 MODELS = Path("dosaku/models/alphago_19x19")
 U_BUCKETS = ((1, 50), (51, 100), (101, 150), (151, 200), (201, 250))
@@ -46,14 +47,12 @@ def positions_at_u(sl: PolicyPlayer, u: np.ndarray, min_pass_move: int,
     states = [GameState(19, 7.5) for _ in u]
     at_u: dict[int, GameState] = {}
 
-    def mover(g: int, state: GameState) -> PolicyPlayer | None:
-        return sl if state.move_number + 1 < u[g] else None
-
     def after_move(g: int, state: GameState) -> None:
         if state.move_number == u[g]:
             at_u[g] = state.copy()
 
-    play_games(states, mover, rng, int(u.max()), min_pass_move, after_move=after_move)
+    play_games(states, value_mover(sl, None, u), rng, int(u.max()), min_pass_move,
+               after_move=after_move)
     return [(at_u[g], int(u[g])) for g in sorted(at_u) if not at_u[g].is_over]
 
 

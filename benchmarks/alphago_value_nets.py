@@ -24,18 +24,14 @@ import torch  # noqa: E402
 
 from dosaku.nets import load_model  # noqa: E402
 from dosaku.train.alphago.config import ValueConfig, from_json  # noqa: E402
-from dosaku.train.alphago.value import ValuePositions, value_mse  # noqa: E402
+from dosaku.train.alphago.value import ValuePositions, held_out, value_mse  # noqa: E402
 
 
 def test_split(run: Path) -> ValuePositions:
     """The held-out positions of a self-play value run, as the run itself splits them."""
-    import zlib
-
     cfg = from_json(ValueConfig, (run / "config.json").read_text())
     every = ValuePositions.load(sorted((run / "data").glob("shard*.npz")))
-    test = np.array([zlib.crc32(f"selfplay:{g}".encode()) % 1000 < cfg.test_per_mille
-                     for g in every.games], dtype=bool)
-    return every.subset(test)
+    return every.subset(held_out(every.games, cfg.test_per_mille))
 
 
 def main(argv: list[str] | None = None) -> None:

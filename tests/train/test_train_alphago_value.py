@@ -4,7 +4,10 @@ moves after it), and a run stores its shards, checkpoints and resumes."""
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
+import pytest
 import torch
 
 from dosaku.nets import create_model, save_model
@@ -135,10 +138,6 @@ def test_an_int8_sampler_samples_nearly_fp32s_distribution_and_trains_nothing():
 
 
 def test_a_run_resumes_with_int8_sampling_but_refuses_another_recipe(tmp_path):
-    import dataclasses
-
-    import pytest
-
     cfg = tiny_run(tmp_path, selfplay_games=6, steps=2)
     run = tmp_path / "value"
     run_value(cfg, run)
@@ -166,16 +165,11 @@ def test_two_self_play_processes_write_the_same_shards_as_one(tmp_path):
 
     cfg = tiny_run(tmp_path, selfplay_games=18)
     generate_selfplay(cfg, tmp_path / "one")
-    generate_selfplay(dataclasses_replace(cfg, workers=2), tmp_path / "two")
+    generate_selfplay(dataclasses.replace(cfg, workers=2), tmp_path / "two")
     for i in range(3):
         one = np.load(tmp_path / "one" / f"shard{i:05d}.npz")
         two = np.load(tmp_path / "two" / f"shard{i:05d}.npz")
         assert all(np.array_equal(one[k], two[k]) for k in ("packed", "values", "games"))
-
-
-def dataclasses_replace(cfg, **changes):
-    import dataclasses
-    return dataclasses.replace(cfg, **changes)
 
 
 def test_a_greedy_continuation_makes_the_label_a_function_of_the_position():
@@ -199,8 +193,26 @@ def test_a_greedy_continuation_makes_the_label_a_function_of_the_position():
         play_games(games, lambda g, s: sampled, np.random.default_rng(seed), 30, 25)
         draws.append([g.board.tobytes() for g in games])
     assert draws[0] != draws[1]
-    cfg = ValueConfig(rl_temperature=0.0)
-    assert cfg.rl_temperature == 0.0 and cfg.temperature == 1.0
+
+
+def test_the_rl_net_continues_at_rl_temperature_and_the_sl_net_at_temperature(tmp_path):
+    from dosaku.train.alphago.value import value_players
+
+    sl, rl = value_players(tiny_run(tmp_path, rl_temperature=0.0, temperature=0.7))
+    assert (sl.name, sl.temperature, rl.name, rl.temperature) == ("sl", 0.7, "rl", 0.0)
+
+
+def test_a_wrong_net_path_or_trunk_is_refused_before_any_self_play(tmp_path):
+    cfg = tiny_run(tmp_path)
+    with pytest.raises(ValueError, match="nothere"):
+        run_value(dataclasses.replace(cfg, rl_model=str(tmp_path / "nothere.safetensors")),
+                  tmp_path / "a")
+    save_model(create_model("alphago_policy", blocks=2, channels=16, encoder="alphago48",
+                            head="policy", board_size=5), tmp_path / "wide.safetensors")
+    with pytest.raises(ValueError, match="init_trunk"):
+        run_value(dataclasses.replace(cfg, init_trunk=str(tmp_path / "wide.safetensors")),
+                  tmp_path / "b")
+    assert not (tmp_path / "a").exists() and not (tmp_path / "b").exists()
 
 
 def test_init_trunk_copies_the_policy_trunk_and_widens_the_input_layer(tmp_path):
@@ -222,7 +234,6 @@ def test_init_trunk_copies_the_policy_trunk_and_widens_the_input_layer(tmp_path)
         assert torch.allclose(model.backbone.forward_features(planes),
                               policy.backbone.forward_features(planes[:, :48]))
     wider = build_model(ValueConfig(blocks=2, channels=16), 5)
-    import pytest
     with pytest.raises(ValueError, match="in the policy net"):
         copy_trunk(wider, policy)
     # a run starts from it and then trains on (resume loads its own checkpoint instead)

@@ -93,6 +93,23 @@ class ValuePositions:
 
 # -- the data --------------------------------------------------------------------------------
 
+def value_mover(sl: PolicyPlayer, rl: PolicyPlayer | None, u: np.ndarray):
+    """Who plays the next move of game ``g`` (:data:`.selfplay.Mover`): ``sl`` before move
+    ``u[g]``, a uniformly random candidate at it, ``rl`` after it (random too if None)."""
+    def mover(g: int, state: GameState) -> PolicyPlayer | None:
+        number = state.move_number + 1  # the move about to be played
+        if number < u[g]:
+            return sl
+        return None if number == u[g] else rl
+    return mover
+
+
+def held_out(games: np.ndarray, per_mille: int) -> np.ndarray:
+    """bool (P,): the self-play games (by number) kept out of training for the test MSE."""
+    return np.array([zlib.crc32(f"selfplay:{g}".encode()) % 1000 < per_mille for g in games],
+                    dtype=bool)
+
+
 def selfplay_positions(sl: PolicyPlayer, rl: PolicyPlayer, cfg: ValueConfig,
                        first_game: int, rng: np.random.Generator,
                        bar: tqdm | None = None) -> tuple[ValuePositions, int]:
@@ -106,18 +123,12 @@ def selfplay_positions(sl: PolicyPlayer, rl: PolicyPlayer, cfg: ValueConfig,
     encoder = encoder_named(cfg.encoder)
     kept: dict[int, tuple[np.ndarray, int]] = {}
 
-    def mover(g: int, state: GameState) -> PolicyPlayer | None:
-        number = state.move_number + 1  # the move about to be played
-        if number < u[g]:
-            return sl
-        return None if number == u[g] else rl
-
     def after_move(g: int, state: GameState) -> None:
         if state.move_number == u[g]:  # s_{U+1}: the position after the random move
             kept[g] = (np.packbits(encoder.encode(state).reshape(-1)), state.to_play)
 
-    play_games(states, mover, rng, cfg.max_moves, cfg.min_pass_move, after_move=after_move,
-               progress=bar.update if bar is not None else None)
+    play_games(states, value_mover(sl, rl, u), rng, cfg.max_moves, cfg.min_pass_move,
+               after_move=after_move, progress=bar.update if bar is not None else None)
     results = outcomes(states, cfg.cleanup_playouts, rng)
     found = sorted(kept)
     packed = np.stack([kept[g][0] for g in found]) if found else np.zeros((0, 1), np.uint8)
@@ -139,24 +150,26 @@ def sampling_player(cfg: ValueConfig, path: str, name: str, temperature: float
     return player
 
 
+def value_players(cfg: ValueConfig) -> tuple[PolicyPlayer, PolicyPlayer]:
+    """(SL, RL) sampling players: the SL net at ``temperature``, the RL net at
+    ``rl_temperature``."""
+    return (sampling_player(cfg, cfg.sl_model, "sl", cfg.temperature),
+            sampling_player(cfg, cfg.rl_model, "rl", cfg.rl_temperature))
+
+
 def play_shards(cfg: ValueConfig, data: Path, shards: list[int], bar: tqdm | None = None
-                ) -> int:
-    """Play and write the given shards; the games dropped (ended by passes before U). Each
-    shard is seeded by its number alone, so it is the same whichever process plays it and
-    whenever (the unit of resume)."""
-    sl = sampling_player(cfg, cfg.sl_model, "sl", cfg.temperature)
-    rl = sampling_player(cfg, cfg.rl_model, "rl", cfg.rl_temperature)
-    dropped = 0
+                ) -> None:
+    """Play and write the given shards. Each shard is seeded by its number alone, so it is
+    the same whichever process plays it and whenever (the unit of resume)."""
+    sl, rl = value_players(cfg)
     for i in shards:
         rng = np.random.default_rng([cfg.seed, i])
         with tqdm(total=None, desc=f"shard {i}", unit="move", leave=False,
                   disable=bar is None) as moves:
-            shard, lost = selfplay_positions(sl, rl, cfg, i * cfg.shard_games, rng, moves)
+            shard, _ = selfplay_positions(sl, rl, cfg, i * cfg.shard_games, rng, moves)
         shard.save(data / f"shard{i:05d}.npz")
-        dropped += lost
         if bar is not None:
             bar.update(cfg.shard_games)
-    return dropped
 
 
 def shard_process(cfg: ValueConfig, data: Path, shards: list[int]) -> None:
@@ -232,8 +245,7 @@ def load_data(cfg: ValueConfig, data: Path) -> tuple[ValuePositions, ValuePositi
     if cfg.source == "selfplay":
         generate_selfplay(cfg, data)
         every = ValuePositions.load(sorted(data.glob("shard*.npz")))
-        test = np.array([zlib.crc32(f"selfplay:{g}".encode()) % 1000 < cfg.test_per_mille
-                         for g in every.games], dtype=bool)
+        test = held_out(every.games, cfg.test_per_mille)
         return every.subset(~test), every.subset(test)
     if cfg.source == "human":
         data.mkdir(parents=True, exist_ok=True)
@@ -332,6 +344,18 @@ def checkpoint(cfg: ValueConfig, run: RunFolder, model: GoNet,
     run.save_checkpoint(model, optimizer, step, cfg.keep_checkpoints, provenance)
 
 
+def check_named_nets(cfg: ValueConfig) -> None:
+    """Load the nets the config names (the self-play players, ``init_trunk``) and fit the
+    trunk to a value net, so that a wrong path or shape is a ValueError before an hour of
+    self-play, not after it."""
+    if cfg.source == "selfplay":
+        for path in (cfg.sl_model, cfg.rl_model):
+            load_model(path)
+    if cfg.init_trunk:
+        trunk = load_model(cfg.init_trunk)
+        copy_trunk(build_model(cfg, trunk.config.board_size), trunk)
+
+
 def run_value(cfg: ValueConfig, folder: str | Path) -> dict:
     """Generate the data (or finish generating it), then train (or resume) up to
     ``cfg.steps``; returns the last train/test MSE entry."""
@@ -341,6 +365,7 @@ def run_value(cfg: ValueConfig, folder: str | Path) -> dict:
     torch.manual_seed(cfg.seed)
     started = time.time()
     device = training_device(cfg.device)
+    check_named_nets(cfg)
     run = RunFolder(folder)
     run.prepare(cfg)
     train, test = load_data(cfg, run.root / "data")
