@@ -43,6 +43,8 @@ class PuctAgent:
         self.name = name
         self.board_size = board_size  # the only size its networks play; None = any
         self.move_seconds: float | None = None  # a clock's budget for the next move (GTP)
+        self.last_root: tuple[int, float] | None = None  # (visits, q) of the last move's
+        # search, for game records (``move_comment``)
 
     def select_move(self, state: GameState,
                     on_update: Callable[[Node], None] | None = None,
@@ -51,12 +53,22 @@ class PuctAgent:
         search's progress every ``interval`` seconds (GTP ``*-genmove_analyze``)."""
         root = self.think(state, self.limits.visits, self.budget(), on_update=on_update,
                           interval=interval)
+        self.last_root = (int(root.visits), float(root.q()))
         self.move_seconds = None
         if self.search.should_resign():
             return RESIGN
         move = self.search.choose(self.limits.temperature) if root.expanded else state.pass_move
         self.search.advance(move)
         return move
+
+    def move_comment(self) -> str:
+        """What the last search saw, for game records (the arena writes it into each move's
+        SGF comment, where GUIs such as Sabaki show it, and from which a resignation threshold
+        can be checked afterwards): '812 visits, winrate 43.1%' from the mover's view."""
+        if self.last_root is None:
+            return ""
+        visits, q = self.last_root
+        return f"{visits} visits, winrate {(q + 1) / 2:.1%}"
 
     def warm_up(self) -> None:
         """One throwaway batch on an empty board (numba compiling, the net's first call), so

@@ -16,6 +16,7 @@ from dosaku.agents.puct_agent import PuctAgent
 from dosaku.agents.spec import build_agent, parse_spec, with_options
 from dosaku.cli import main as cli
 from dosaku.features.rollout import RolloutWeights, save_rollout_weights
+from dosaku.io.sgf import read_sgf
 from dosaku.nets import create_model, save_model
 from dosaku.rules.game import GameState
 from dosaku.search.evaluator import MixedEvaluator, RolloutEvaluator
@@ -193,6 +194,10 @@ def test_dosaku_match_between_zero_and_mcts(nets, tmp_path, capsys):
     results = [json.loads(line) for line in (out / "results.jsonl").read_text().splitlines()]
     assert len(results) == 2 and all(r["reason"] in ("score", "resign", "max-moves")
                                      for r in results)
+    black = read_sgf((out / "games" / results[0]["sgf"]).read_bytes()).comments
+    seen = [re.search(r"(\d+) visits, winrate (\d+\.\d)%", black[n]) for n in range(1, 8, 2)]
+    assert all(seen), "each zero move's comment says what its search saw"
+    assert all(int(m[1]) >= 8 and 0 <= float(m[2]) <= 100 for m in seen)
 
 
 def test_zero_spec_chooses_precision_and_backend(nets):
