@@ -11,7 +11,8 @@ value target z is the game's result from the mover's view).
 
 Run: ``python benchmarks/zero_value_by_stage.py --models
 training/zero9x9-r5/models/gen0124.safetensors training/zero9x9-r5/models/gen0200.safetensors
---shards training/zero9x9-r5/shards --after 200 --run training/zero9x9-r5 --ranges 85-120,125-240``
+--shards training/zero9x9-r5/shards --after 200 --through 240 --run training/zero9x9-r5
+--ranges 85-120,125-240``
 """
 
 from __future__ import annotations
@@ -30,11 +31,12 @@ from dosaku.train.zero.buffer import read_shard, shard_paths
 STONE_BUCKETS = ((0, 10), (10, 20), (20, 30), (30, 40), (40, 50), (50, 82))
 
 
-def newest_positions(folder: Path, after: int) -> tuple[np.ndarray, np.ndarray]:
-    """(planes, value targets) of every shard from generations above ``after``."""
+def newest_positions(folder: Path, after: int,
+                     through: int = 10**9) -> tuple[np.ndarray, np.ndarray]:
+    """(planes, value targets) of every shard from generations ``after + 1`` to ``through``."""
     planes, values = [], []
     for path in shard_paths(folder):
-        if int(re.match(r"gen(\d+)", path.name)[1]) > after:
+        if after < int(re.match(r"gen(\d+)", path.name)[1]) <= through:
             p, _, v, *_ = read_shard(path)
             planes.append(p)
             values.append(v)
@@ -52,10 +54,11 @@ def predicted_values(model_path: str, planes: np.ndarray) -> np.ndarray:
 
 
 def stones_on_board(planes: np.ndarray) -> np.ndarray:
-    """Stones of the current position: plane 0 (side to move) + plane 8 (opponent), agz17."""
+    """Stones of the current position: agz17 interleaves the history, so plane 0 holds the
+    side to move's stones now and plane 1 the opponent's (plane 8 is four moves back)."""
     if planes.shape[1] != 17:
         raise SystemExit(f"expected agz17 planes (17), the shards hold {planes.shape[1]}")
-    return planes[:, 0].sum((1, 2)) + planes[:, 8].sum((1, 2))
+    return planes[:, 0].sum((1, 2)) + planes[:, 1].sum((1, 2))
 
 
 def value_table(models: list[str], planes: np.ndarray, z: np.ndarray) -> list[str]:
@@ -91,11 +94,13 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--shards", type=Path, required=True, help="a run's shard folder")
     parser.add_argument("--after", type=int, required=True,
                         help="use shards of generations above this (unseen by the models)")
+    parser.add_argument("--through", type=int, default=10**9,
+                        help="and up to this generation (default: the newest)")
     parser.add_argument("--run", type=Path, default=None, help="also sum its GNU Go games")
     parser.add_argument("--ranges", default="", help="generation ranges, e.g. 85-120,125-240")
     args = parser.parse_args(argv)
     torch.set_num_threads(1)
-    planes, z = newest_positions(args.shards, args.after)
+    planes, z = newest_positions(args.shards, args.after, args.through)
     print("\n".join(value_table(args.models, planes, z)))
     if args.run is not None and args.ranges:
         ranges = [tuple(int(x) for x in r.split("-")) for r in args.ranges.split(",")]
