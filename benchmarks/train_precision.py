@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import re
 import time
 from pathlib import Path
 
@@ -83,14 +82,10 @@ def rate(model, planes, targets, precision: str, seconds: float) -> float:
     return steps * len(planes) / (time.perf_counter() - start)
 
 
-def generation_of(path: Path) -> int:
-    return int(re.match(r"gen(\d+)-", path.name).group(1))
-
-
 def window_upto(shards: Path, generation: int, games: float) -> ReplayWindow:
     """The replay window generation ``generation``'s training saw: the newest shards up to
     it covering ``games`` games."""
-    paths = [p for p in shard_paths(shards) if generation_of(p) <= generation]
+    paths = shard_paths(shards, last=generation)
     return ReplayWindow.from_shards(paths[::-1], games)
 
 
@@ -113,8 +108,7 @@ def zero_quality(run: Path, generation: int, steps: int) -> None:
     """Train generation ``generation`` of ``run`` in fp32 and in bf16 on the same batches."""
     cfg = config_from_json((run / "config.json").read_text())
     window = window_upto(run / "shards", generation + 1, cfg.window_games)
-    fresh = [p for p in shard_paths(run / "shards")
-             if generation + 1 < generation_of(p) <= generation + 3]
+    fresh = shard_paths(run / "shards", generation + 2, generation + 3)
     if not fresh:
         raise SystemExit(f"{run}: no shards after generation {generation + 1} to score on")
     test = ReplayWindow.from_shards(fresh[::-1], float("inf"))

@@ -19,13 +19,13 @@ dosaku/models/zero_9x9.safetensors --shards training/zero9x9-r5/shards --ranges 
 from __future__ import annotations
 
 import argparse
-import re
 from pathlib import Path
 
 import numpy as np
 import torch
 
 from dosaku.agents.net_evaluator import NetEvaluator
+from dosaku.features.agz import HistoryEncoder
 from dosaku.rules.game import GameState
 from dosaku.train.zero.buffer import read_shard, shard_paths
 
@@ -59,17 +59,14 @@ def opening_row(model: str) -> str:
 
 def first_move_lines(folder: Path, lo: int, hi: int) -> tuple[int, np.ndarray]:
     """(positions, counts by line) of the recorded positions with one stone on the board,
-    White to move: the stone is Black's first move. agz17 interleaves the history: plane 0
-    holds the side to move's stones now, plane 1 the opponent's."""
+    White to move: the stone is Black's first move."""
     counts, total = np.zeros(5, int), 0
-    for path in shard_paths(folder):
-        generation = int(re.match(r"gen(\d+)", path.name)[1])
-        if lo <= generation <= hi:
-            planes = read_shard(path)[0]
-            first = (planes[:, 1].sum((1, 2)) == 1) & (planes[:, 0].sum((1, 2)) == 0)
-            moves = planes[first, 1].reshape(-1, SIZE * SIZE).argmax(1)
-            counts += np.bincount(LINES[moves] - 1, minlength=5)
-            total += int(first.sum())
+    for path in shard_paths(folder, lo, hi):
+        own, opponent = HistoryEncoder.current_stones(read_shard(path)[0])
+        first = (opponent.sum((1, 2)) == 1) & (own.sum((1, 2)) == 0)
+        moves = opponent[first].reshape(-1, SIZE * SIZE).argmax(1)
+        counts += np.bincount(LINES[moves] - 1, minlength=5)
+        total += int(first.sum())
     return total, counts
 
 

@@ -19,12 +19,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 from pathlib import Path
 
 import numpy as np
 import torch
 
+from dosaku.features.agz import HistoryEncoder
 from dosaku.nets import load_model
 from dosaku.train.zero.buffer import read_shard, shard_paths
 
@@ -35,13 +35,12 @@ def newest_positions(folder: Path, after: int,
                      through: int = 10**9) -> tuple[np.ndarray, np.ndarray]:
     """(planes, value targets) of every shard from generations ``after + 1`` to ``through``."""
     planes, values = [], []
-    for path in shard_paths(folder):
-        if after < int(re.match(r"gen(\d+)", path.name)[1]) <= through:
-            p, _, v, *_ = read_shard(path)
-            planes.append(p)
-            values.append(v)
+    for path in shard_paths(folder, after + 1, through):
+        p, _, v, *_ = read_shard(path)
+        planes.append(p)
+        values.append(v)
     if not planes:
-        raise SystemExit(f"no shards after generation {after} in {folder}")
+        raise SystemExit(f"no shards of generations {after + 1}-{through} in {folder}")
     return np.concatenate(planes), np.concatenate(values).astype(np.float32)
 
 
@@ -54,11 +53,12 @@ def predicted_values(model_path: str, planes: np.ndarray) -> np.ndarray:
 
 
 def stones_on_board(planes: np.ndarray) -> np.ndarray:
-    """Stones of the current position: agz17 interleaves the history, so plane 0 holds the
-    side to move's stones now and plane 1 the opponent's (plane 8 is four moves back)."""
+    """Stones of the current position (a first version read plane 8, four moves back, as the
+    opponent's stones: agz17 interleaves the history)."""
     if planes.shape[1] != 17:
         raise SystemExit(f"expected agz17 planes (17), the shards hold {planes.shape[1]}")
-    return planes[:, 0].sum((1, 2)) + planes[:, 1].sum((1, 2))
+    own, opponent = HistoryEncoder.current_stones(planes)
+    return own.sum((1, 2)) + opponent.sum((1, 2))
 
 
 def value_table(models: list[str], planes: np.ndarray, z: np.ndarray) -> list[str]:

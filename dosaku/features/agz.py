@@ -63,6 +63,13 @@ class HistoryEncoder:
             names += [f"own stones {when}", f"opponent stones {when}"]
         return (*names, "black to play")
 
+    @staticmethod
+    def current_stones(planes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(own, opponent) stones of the position now, from planes (..., C, n, n) this encoder
+        made: the history is interleaved, so they are planes 0 and 1 (plane 2 is own stones
+        one move back), and readers of stored planes should ask here, not index by hand."""
+        return planes[..., 0, :, :], planes[..., 1, :, :]
+
     def encode(self, state: GameState, out: np.ndarray | None = None) -> np.ndarray:
         n = state.size
         out = plane_buffer(out, (self.planes, n, n))

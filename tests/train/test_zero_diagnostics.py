@@ -65,3 +65,35 @@ def test_openings_reads_black_first_move_from_shards(tmp_path):
     assert total == 4 and list(counts) == [1, 2, 0, 0, 1]
     total, counts = openings.first_move_lines(tmp_path, 6, 10)
     assert total == 1 and list(counts) == [0, 0, 0, 0, 1]
+
+
+def test_shard_paths_select_generations(tmp_path):
+    from dosaku.train.zero.buffer import shard_generation, shard_paths
+
+    for name in ("gen0009-w0-0000.npz", "gen0010-w1-0002.npz", "gen0123-w0-0000.npz",
+                 "gen0010-w0-0001.npz.tmp"):
+        (tmp_path / name).touch()
+    assert [shard_generation(p) for p in shard_paths(tmp_path)] == [9, 10, 123]
+    assert [p.name for p in shard_paths(tmp_path, 10, 122)] == ["gen0010-w1-0002.npz"]
+    assert [shard_generation(p) for p in shard_paths(tmp_path, last=10)] == [9, 10]
+
+
+def test_run_totals_sum_the_chosen_generations(tmp_path):
+    import json
+
+    entries = [{"phase": "start", "generation": 0, "time": 0.0}]
+    for g in (1, 2, 3):
+        t = g * 360.0
+        entries += [
+            {"generation": g, "phase": "selfplay", "games": 10, "moves": 700 + g, "positions": 170,
+             "value_mse_fresh": 0.5 + g / 10, "time": t - 100},
+            {"generation": g, "phase": "train", "steps": 20, "policy_loss": 2.0 - g / 10,
+             "policy_entropy": 1.0 + g, "value_loss": 0.7, "time": t - 50},
+            {"generation": g, "phase": "gnugo", "wins": g, "games": 10, "time": t}]
+    (tmp_path / "metrics.jsonl").write_text("\n".join(json.dumps(e) for e in entries))
+    table = dict(row.strip("| ").split(" | ") for row in
+                 benchmark("zero_run_totals").totals(tmp_path, 2, 3)[2:])
+    assert table["games"] == "20" and table["moves"] == "1,405"
+    assert table["optimizer steps"] == "40" and table["loop GNU Go games won"] == "5 of 20"
+    assert table["running hours in the range"] == "0.20"  # from generation 1's last entry
+    assert table["policy loss first → last"] == "1.800 → 1.700"

@@ -52,9 +52,16 @@ def ownership_of(record: SelfPlayRecord) -> np.ndarray:
     return np.zeros((len(record.value),) + record.planes.shape[-2:], dtype=np.int8)
 
 
-def shard_paths(folder: Path) -> list[Path]:
-    """Finished shards, oldest first (names sort by generation and index)."""
-    return sorted(folder.glob("*.npz"))
+def shard_paths(folder: Path, first: int = 0, last: int | None = None) -> list[Path]:
+    """Finished shards, oldest first (names sort by generation and index), of generations
+    ``first`` to ``last`` (default: all)."""
+    return [path for path in sorted(folder.glob("*.npz"))
+            if first <= shard_generation(path) and (last is None or shard_generation(path) <= last)]
+
+
+def shard_generation(path: Path) -> int:
+    """The self-play generation a shard belongs to, from its name ``genGGGG-wW-IIII.npz``."""
+    return int(path.name[3:].split("-", 1)[0])
 
 
 def read_shard(path: Path) -> tuple[np.ndarray, ...]:

@@ -1,0 +1,63 @@
+"""What a Zero run did, summed from its ``metrics.jsonl`` for a range of generations: games,
+moves, recorded positions, optimizer steps, running hours (pauses left out, as ``dosaku zero
+plot`` counts them), losses at the first and last generation, fresh-game value MSE, and the
+loop's GNU Go games — the figures a model card quotes, so that none is summed by hand.
+
+Run: ``python benchmarks/zero_run_totals.py training/zero9x9-r6 --first 1 --last 80``
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from dosaku.cli.zero import running_hours
+
+
+def totals(run: Path, first: int, last: int) -> list[str]:
+    entries = [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines()]
+    hours = running_hours(entries)
+    chosen = [e for e in entries if first <= e.get("generation", -1) <= last and "phase" in e]
+    by_phase = {p: [e for e in chosen if e["phase"] == p]
+                for p in ("selfplay", "train", "gnugo")}
+    play, train, gnugo = by_phase["selfplay"], by_phase["train"], by_phase["gnugo"]
+    if not play or not train:
+        raise SystemExit(f"{run}: no self-play and training entries in generations "
+                         f"{first}-{last}")
+    before = [hours[id(e)] for e in entries[:entries.index(chosen[0])] if id(e) in hours]
+    began = before[-1] if before else 0.0  # the range runs from the entry before its first
+    ended = max(hours[id(e)] for e in chosen if id(e) in hours)
+    mse = [e["value_mse_fresh"] for e in play if "value_mse_fresh" in e]
+    rows = [("generations", f"{first}–{last}"),
+            ("games", f"{sum(e['games'] for e in play):,}"),
+            ("moves", f"{sum(e['moves'] for e in play):,}"),
+            ("recorded positions", f"{sum(e['positions'] for e in play):,}"),
+            ("optimizer steps", f"{sum(e['steps'] for e in train):,}"),
+            ("running hours in the range", f"{ended - began:.2f}"),
+            ("policy loss first → last",
+             f"{train[0]['policy_loss']:.3f} → {train[-1]['policy_loss']:.3f}"),
+            ("policy entropy first → last",
+             f"{train[0]['policy_entropy']:.3f} → {train[-1]['policy_entropy']:.3f}"),
+            ("value loss first → last",
+             f"{train[0]['value_loss']:.3f} → {train[-1]['value_loss']:.3f}"),
+            ("fresh-game value MSE, mean of first / last 10",
+             f"{sum(mse[:10]) / len(mse[:10]):.3f} / {sum(mse[-10:]) / len(mse[-10:]):.3f}"
+             if mse else "-"),
+            ("loop GNU Go games won", f"{sum(e['wins'] for e in gnugo):g} of "
+                                      f"{sum(e['games'] for e in gnugo)}")]
+    return ["| figure | value |", "|---|---|"] + [f"| {k} | {v} |" for k, v in rows]
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("run", type=Path)
+    parser.add_argument("--first", type=int, default=1)
+    parser.add_argument("--last", type=int, default=10**9)
+    args = parser.parse_args(argv)
+    print(f"`{args.run}`\n")
+    print("\n".join(totals(args.run, args.first, args.last)))
+
+
+if __name__ == "__main__":
+    main()
