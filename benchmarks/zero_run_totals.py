@@ -16,7 +16,10 @@ from dosaku.cli.zero import running_hours
 
 
 def totals(run: Path, first: int, last: int) -> list[str]:
-    entries = [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines()]
+    metrics = run / "metrics.jsonl"
+    if not metrics.is_file():
+        raise SystemExit(f"{run}: no metrics.jsonl (not a dosaku zero run folder)")
+    entries = [json.loads(line) for line in metrics.read_text().splitlines()]
     hours = running_hours(entries)
     chosen = [e for e in entries if first <= e.get("generation", -1) <= last and "phase" in e]
     by_phase = {p: [e for e in chosen if e["phase"] == p]
@@ -55,8 +58,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--first", type=int, default=1)
     parser.add_argument("--last", type=int, default=10**9)
     args = parser.parse_args(argv)
+    table = totals(args.run, args.first, args.last)
     print(f"`{args.run}`\n")
-    print("\n".join(totals(args.run, args.first, args.last)))
+    print("\n".join(table))
 
 
 if __name__ == "__main__":
