@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from dosaku.cli import main as cli
-from dosaku.cli.zero import running_hours
+from dosaku.cli.zero import chained_elo, pooled_matches, running_hours
 
 
 def entries(start: float = 1000.0) -> list[dict]:
@@ -37,3 +39,25 @@ def test_plot_writes_a_png(tmp_path, capsys):
     out = tmp_path / "curves.png"
     assert cli.main(["zero", "plot", str(tmp_path), "--out", str(out)]) == 0
     assert out.read_bytes()[:4] == b"\x89PNG"
+
+
+def test_chained_elo_sums_accepted_links_and_adds_their_errors_in_quadrature():
+    links = [{"elo": 100.0, "elo_low": -100.0, "elo_high": 300.0, "accepted": True},
+             {"elo": -50.0, "elo_low": -200.0, "elo_high": 100.0, "accepted": False},
+             {"elo": 30.0, "elo_low": -120.0, "elo_high": 180.0, "accepted": True}]
+    chain = chained_elo(links)
+    assert [total for _, total, _ in chain] == [100.0, 100.0, 130.0]
+    assert [round(half, 6) for _, _, half in chain] == [200.0, 200.0, 250.0]  # 200² + 150²
+
+
+def test_pooled_matches_add_up_the_games_of_each_group():
+    checks = [{"wins": w, "games": 10} for w in (2, 4, 6, 8, 5)]
+    pooled = pooled_matches(checks, 2)
+    assert [len(group) for group, _ in pooled] == [2, 2, 1]
+    assert [(s["wins"], s["games"]) for _, s in pooled] == [(6, 20), (14, 20), (5, 10)]
+    first = pooled[0][1]
+    assert first["elo_low"] < first["elo"] < 0 < first["elo_high"]  # 30%: even is inside
+    wide = pooled_matches(checks, 1)[0][1]  # 10 games: a wider interval than 20
+    assert wide["elo_high"] - wide["elo_low"] > first["elo_high"] - first["elo_low"]
+    with pytest.raises(ValueError, match="pool"):
+        pooled_matches(checks, 0)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
+import math
 import sys
 from pathlib import Path
 
@@ -27,6 +28,9 @@ def add_parser(commands) -> None:
     plot = steps.add_parser("plot", help="draw loss and Elo curves of a run to PNG")
     plot.add_argument("run_dir", type=Path)
     plot.add_argument("--out", type=Path, default=None, help="PNG path (default RUN/curves.png)")
+    plot.add_argument("--pool", type=int, default=4,
+                      help="GNU Go checks pooled into one point (default 4: 40 games a point "
+                           "at the default 10 games a check)")
     plot.set_defaults(run=plot_command)
 
 
@@ -66,6 +70,40 @@ def running_hours(entries: list[dict]) -> dict[int, float]:
     return out
 
 
+def chained_elo(evals: list[dict]) -> list[tuple[dict, float, float]]:
+    """(entry, Elo over generation 0, half-width of its 95% band) after each evaluation.
+
+    The Elo is the sum of the accepted links (each generation against the one before it).
+    Each link's interval is independent sampling error, so the band's half-width is the
+    links' half-widths added in quadrature: after 80 links of 10 games (±200 each) it is
+    ±1,800, which is why a long run's chained line can wander far from a direct match and
+    needs the band (or :func:`pooled_matches` against a fixed opponent) to be read."""
+    out, total, variance = [], 0.0, 0.0
+    for e in evals:
+        if e.get("accepted", True):
+            total += e["elo"]
+            half = (e.get("elo_high", e["elo"]) - e.get("elo_low", e["elo"])) / 2
+            variance += half * half
+        out.append((e, total, math.sqrt(variance)))
+    return out
+
+
+def pooled_matches(checks: list[dict], pool: int) -> list[tuple[list[dict], dict]]:
+    """Consecutive matches against one fixed opponent, ``pool`` at a time, each group with
+    the summary (win rate, Elo and their 95% intervals) of all its games together: 10 games
+    give ±200 Elo, 40 about ±100, and the opponent never changes, so points compare."""
+    from dosaku.train.zero.evaluate import MatchResult
+
+    if pool < 1:
+        raise ValueError(f"pool must be at least 1, not {pool}")
+    out = []
+    for start in range(0, len(checks), pool):
+        group = checks[start:start + pool]
+        result = MatchResult(sum(e["wins"] for e in group), sum(e["games"] for e in group))
+        out.append((group, result.summary()))
+    return out
+
+
 def plot_command(args: argparse.Namespace) -> int:
     import matplotlib
 
@@ -91,17 +129,23 @@ def plot_command(args: argparse.Namespace) -> int:
     def hours(e: dict) -> float:
         return running.get(id(e), 0.0)
 
-    total, curve = 0.0, []
-    for e in evals:
-        total += e["elo"] if e.get("accepted", True) else 0.0
-        curve.append((hours(e), total))
-    if curve:
-        elo.plot(*zip(*curve), marker=".", label="Elo vs. generation 0 (chained)")
+    chain = chained_elo(evals)
+    if chain:
+        x = [hours(e) for e, _, _ in chain]
+        y = [total for _, total, _ in chain]
+        band = [half for _, _, half in chain]
+        line, = elo.plot(x, y, marker=".", label="Elo vs. generation 0 (chained)")
+        elo.fill_between(x, [a - b for a, b in zip(y, band)], [a + b for a, b in zip(y, band)],
+                         color=line.get_color(), alpha=0.15,
+                         label="chained 95% band (link errors add up)")
     if gnugo:
-        elo.errorbar([hours(e) for e in gnugo], [e["elo"] for e in gnugo],
-                     yerr=[[e["elo"] - e.get("elo_low", e["elo"]) for e in gnugo],
-                           [e.get("elo_high", e["elo"]) - e["elo"] for e in gnugo]],
-                     marker="o", capsize=3, label="Elo vs. GNU Go level 1")
+        points = [([hours(e) for e in group], summary)
+                  for group, summary in pooled_matches(gnugo, args.pool)]
+        elo.errorbar([sum(h) / len(h) for h, _ in points], [s["elo"] for _, s in points],
+                     yerr=[[s["elo"] - s["elo_low"] for _, s in points],
+                           [s["elo_high"] - s["elo"] for _, s in points]],
+                     marker="o", capsize=3,
+                     label=f"Elo vs. GNU Go level 1 ({args.pool} checks pooled a point)")
     elo.set_xlabel("wall-clock hours of running (pauses left out)")
     elo.set_title("strength")
     elo.legend()
