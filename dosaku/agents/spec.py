@@ -34,7 +34,8 @@ The searching kinds (``zero``, ``puct``, ``alphago``) share their options: ``vis
 int8 and auto read the files ``dosaku quantize`` keeps beside the checkpoint). Both default to
 ``auto``: the fastest variant that passed the accuracy gate recorded for that checkpoint on
 this machine, and plain torch fp32 for a checkpoint with no record (or one measured on
-another machine). ``zero`` and ``alphago`` play with ``tidy_pass`` on. Model files are
+another machine). ``zero`` and ``alphago`` play with ``tidy_pass`` on and resign as their
+papers did (``resign_threshold`` -0.95 and -0.8; ``resign_threshold=-1`` never resigns). Model files are
 checked to exist when the spec is parsed and loaded for each game.
 
 A spec is a value: it is parsed once (errors name the bad part) and built into a fresh agent
@@ -291,6 +292,14 @@ def thinking_limits(values: dict[str, typing.Any], default_visits: int = 800):
                           temperature=values.get("temperature", 0.0))
 
 
+ALPHAGO_RESIGN = -0.8
+"""Where an ``alphago`` player resigns: AlphaGo "resigns when its overall evaluation drops
+below an estimated 10% probability of winning the game, i.e., max_a Q(s, a) < -0.8" (Silver
+et al. 2016, Methods, "Evaluating the playing strength of AlphaGo"). The root's Q mixes the
+value net and the rollouts, so a weak value net alone cannot end a game; without it a lost
+19x19 game ran to the 500-move cap (models/README.md)."""
+
+
 def build_searcher(spec: AgentSpec, seed: int | None) -> Agent:
     """A PuctAgent for a ``zero``, ``puct`` or ``alphago`` spec (models loaded here)."""
     from dosaku.agents.puct_agent import PuctAgent
@@ -305,6 +314,8 @@ def build_searcher(spec: AgentSpec, seed: int | None) -> Agent:
     if spec.kind == "zero":  # AlphaGo Zero's play settings, as zero_agent() has them
         values.setdefault("resign_threshold", -0.95)
         values.setdefault("min_pass_move", size * size // 2)
+    if spec.kind == "alphago":
+        values.setdefault("resign_threshold", ALPHAGO_RESIGN)
     if spec.kind in ("zero", "alphago"):
         # never pass away a game on an unsettled board: a referee counts the board as it
         # stands after the clean-up, and the AlphaGo nets, trained on human games that end

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 import torch
 
+from dosaku.agents import RESIGN
 from dosaku.agents.puct_agent import PuctAgent
 from dosaku.agents.spec import build_agent, parse_spec, with_options
 from dosaku.cli import main as cli
@@ -81,6 +82,23 @@ def test_alphago_spec_mixes_policy_value_and_rollouts(nets):
     assert with_policy.search.evaluator.mixing == 0.5  # AlphaGo's λ by default
     rollouts_only = build_agent(f"alphago:policy={nets['policy']},lambda=1,visits=8")
     assert state.is_legal(rollouts_only.select_move(state))
+
+
+def test_an_alphago_player_resigns_a_lost_game_as_alphago_did(nets):
+    """White owns the board with two eyes: every rollout says Black loses, so the mixed root
+    value (rollouts alone at lambda=1) is near -1, below AlphaGo's -0.8."""
+    lost = GameState.from_diagram("""
+        . O . O .
+        O O O O O
+        O O O O O
+        O O O O O
+        . O . O .""")
+    player = f"alphago:policy={nets['policy']},lambda=1,visits=64,batch=1"
+    agent = build_agent(player, seed=1)
+    assert agent.search.config.resign_threshold == -0.8
+    assert agent.select_move(lost.copy()) == RESIGN
+    never = build_agent(player + ",resign_threshold=-1", seed=1)
+    assert never.select_move(lost.copy()) != RESIGN  # -1: plays on (here it must pass)
 
 
 def test_rollout_policy_values_are_outcomes(nets):
