@@ -61,3 +61,13 @@ def test_pooled_matches_add_up_the_games_of_each_group():
     assert wide["elo_high"] - wide["elo_low"] > first["elo_high"] - first["elo_low"]
     with pytest.raises(ValueError, match="pool"):
         pooled_matches(checks, 0)
+
+
+def test_plot_refuses_a_folder_without_metrics_and_a_bad_pool(tmp_path, capsys):
+    assert cli.main(["zero", "plot", str(tmp_path)]) == 2
+    assert "no metrics.jsonl" in capsys.readouterr().err
+    assert not (tmp_path / "curves.png").exists()
+    (tmp_path / "metrics.jsonl").write_text("".join(json.dumps(e) + "\n" for e in entries()))
+    with pytest.raises(SystemExit) as stop:
+        cli.main(["zero", "plot", str(tmp_path), "--pool", "0"])
+    assert stop.value.code == 2 and "must be at least 1" in capsys.readouterr().err

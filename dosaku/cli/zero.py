@@ -28,7 +28,7 @@ def add_parser(commands) -> None:
     plot = steps.add_parser("plot", help="draw loss and Elo curves of a run to PNG")
     plot.add_argument("run_dir", type=Path)
     plot.add_argument("--out", type=Path, default=None, help="PNG path (default RUN/curves.png)")
-    plot.add_argument("--pool", type=int, default=4,
+    plot.add_argument("--pool", type=pool_size, default=4,
                       help="GNU Go checks pooled into one point (default 4: 40 games a point "
                            "at the default 10 games a check)")
     plot.set_defaults(run=plot_command)
@@ -68,6 +68,14 @@ def running_hours(entries: list[dict]) -> dict[int, float]:
         last = e["time"]
         out[id(e)] = total / 3600
     return out
+
+
+def pool_size(text: str) -> int:
+    """``--pool``: a whole number of checks, at least 1 (argparse reports anything else)."""
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
+    return value
 
 
 def chained_elo(evals: list[dict]) -> list[tuple[dict, float, float]]:
@@ -111,6 +119,10 @@ def plot_command(args: argparse.Namespace) -> int:
     import matplotlib.pyplot as plt
 
     metrics = args.run_dir / "metrics.jsonl"
+    if not metrics.is_file():
+        print(f"dosaku zero plot: {args.run_dir} has no metrics.jsonl (not a dosaku zero run "
+              f"folder)", file=sys.stderr)
+        return 2
     entries = [json.loads(line) for line in metrics.read_text().splitlines() if line]
     train = [e for e in entries if e["phase"] == "train"]
     evals = [e for e in entries if e["phase"] == "eval"]

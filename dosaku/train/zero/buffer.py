@@ -55,8 +55,9 @@ def ownership_of(record: SelfPlayRecord) -> np.ndarray:
 def shard_paths(folder: Path, first: int = 0, last: int | None = None) -> list[Path]:
     """Finished shards, oldest first (names sort by generation and index), of generations
     ``first`` to ``last`` (default: all)."""
+    last = float("inf") if last is None else last
     return [path for path in sorted(folder.glob("*.npz"))
-            if first <= shard_generation(path) and (last is None or shard_generation(path) <= last)]
+            if first <= shard_generation(path) <= last]
 
 
 def shard_generation(path: Path) -> int:
