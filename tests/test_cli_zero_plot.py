@@ -71,3 +71,21 @@ def test_plot_refuses_a_folder_without_metrics_and_a_bad_pool(tmp_path, capsys):
     with pytest.raises(SystemExit) as stop:
         cli.main(["zero", "plot", str(tmp_path), "--pool", "0"])
     assert stop.value.code == 2 and "must be at least 1" in capsys.readouterr().err
+
+
+def test_plotting_a_run_never_loads_torch(tmp_path):
+    """Drawing curves must work (and start fast) where only the run folder is at hand: the
+    plot reads metrics.jsonl with numpy and matplotlib alone."""
+    import subprocess
+    import sys
+
+    log = entries() + [{"phase": "gnugo", "generation": 3, "time": 1e5, "wins": 4, "games": 10,
+                        "win_rate": 0.4, "elo": -70.0, "elo_low": -250.0, "elo_high": 100.0}]
+    (tmp_path / "metrics.jsonl").write_text("".join(json.dumps(e) + "\n" for e in log))
+    code = ("import sys\nfrom dosaku.cli import main as cli\n"
+            f"assert cli.main(['zero', 'plot', {str(tmp_path)!r}, '--out', "
+            f"{str(tmp_path / 'c.png')!r}]) == 0\n"
+            "print(sorted(m for m in sys.modules if m.split('.')[0] == 'torch')[:3])\n")
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True)
+    assert run.stdout.splitlines()[-1] == "[]"

@@ -51,6 +51,29 @@ def elo_difference(rate: float) -> float:
 
 
 @dataclass(frozen=True)
+class MatchResult:
+    """A score (wins, draws counting 1/2) over a match, summarised the way a training run's
+    metrics.jsonl stores it: rate, Elo, and both with 95% intervals (Elo clipped at
+    0.1% / 99.9% so that 10 of 10 stays finite)."""
+
+    wins: float
+    games: int
+
+    @property
+    def win_rate(self) -> float:
+        return self.wins / self.games if self.games else 0.5
+
+    def summary(self) -> dict:
+        low, high = wilson_interval(self.wins, self.games)
+        def elo(rate: float) -> float:  # clipped: 10 of 10 is not infinitely strong
+            return elo_difference(min(max(rate, 1e-3), 1 - 1e-3)) + 0.0
+
+        return {"wins": self.wins, "games": self.games, "win_rate": self.win_rate,
+                "win_rate_low": low, "win_rate_high": high, "elo": elo(self.win_rate),
+                "elo_low": elo(low), "elo_high": elo(high)}
+
+
+@dataclass(frozen=True)
 class MatchStats:
     """One player's result against another over a match."""
 

@@ -100,7 +100,7 @@ def pooled_matches(checks: list[dict], pool: int) -> list[tuple[list[dict], dict
     """Consecutive matches against one fixed opponent, ``pool`` at a time, each group with
     the summary (win rate, Elo and their 95% intervals) of all its games together: 10 games
     give ±200 Elo, 40 about ±100, and the opponent never changes, so points compare."""
-    from dosaku.train.zero.evaluate import MatchResult
+    from dosaku.arena.stats import MatchResult  # numpy only: plotting never loads torch
 
     if pool < 1:
         raise ValueError(f"pool must be at least 1, not {pool}")

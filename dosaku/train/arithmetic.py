@@ -20,19 +20,7 @@ import contextlib
 
 import torch
 
-TRAIN_PRECISIONS = ("fp32", "bf16")
-"""Arithmetics a training step may use."""
-
-TRAIN_DEVICES = ("auto", "cpu", "cuda")
-"""Where a training step may run; ``auto`` is CUDA when torch sees a GPU, else the CPU."""
-
-
-def check_train_precision(precision: str, field: str = "train_precision") -> None:
-    """Raises ValueError naming ``field`` unless ``precision`` is one of
-    :data:`TRAIN_PRECISIONS`."""
-    if precision not in TRAIN_PRECISIONS:
-        raise ValueError(f"{field} must be one of {', '.join(TRAIN_PRECISIONS)}, "
-                         f"got {precision!r}")
+from .choices import check_train_device, check_train_precision
 
 
 def forward_arithmetic(precision: str, device_type: str = "cpu"
@@ -45,15 +33,8 @@ def forward_arithmetic(precision: str, device_type: str = "cpu"
     return contextlib.nullcontext()
 
 
-def check_train_device(name: str) -> None:
-    """Raises ValueError unless ``name`` is one of :data:`TRAIN_DEVICES` (whether this
-    machine has the device is :func:`training_device`'s question)."""
-    if name not in TRAIN_DEVICES:
-        raise ValueError(f"device must be one of {', '.join(TRAIN_DEVICES)}, got {name!r}")
-
-
 def training_device(name: str) -> torch.device:
-    """The device of :data:`TRAIN_DEVICES` ``name``; ValueError for ``cuda`` without a GPU."""
+    """The device of :data:`.choices.TRAIN_DEVICES` ``name``; ValueError for ``cuda`` without a GPU."""
     check_train_device(name)
     if name == "auto":
         name = "cuda" if torch.cuda.is_available() else "cpu"

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
-from ..arithmetic import TRAIN_DEVICES, TRAIN_PRECISIONS
+from ..choices import TRAIN_DEVICES, TRAIN_PRECISIONS
 
 DEFAULT_GAMES = ("../shared/data/games/tom-9d-2003-2011.sgf.gz",
                  "../shared/data/games/tygem-9d-2016-06-07.sgf.gz")

@@ -38,7 +38,8 @@ from dosaku.nets import GoNet, load_model, save_model
 from dosaku.rules.game import GameState
 from dosaku.rules.types import BLACK
 
-from ..arithmetic import check_train_precision, forward_arithmetic
+from ..arithmetic import forward_arithmetic
+from ..choices import check_train_precision
 from .config import RLConfig, to_json
 from .run_folder import RunFolder, copy_atomic, load_optimizer, tmp_path
 from .selfplay import (Choice, PolicyPlayer, int8_sampler, match_win_rate, outcomes,

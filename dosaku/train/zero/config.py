@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..arithmetic import check_train_device, check_train_precision
+from ..choices import check_train_device, check_train_precision
 
 
 @dataclass(frozen=True)

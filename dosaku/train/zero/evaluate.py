@@ -8,38 +8,17 @@ net must win more than 55% to replace the old one.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from dosaku.agents.base import Agent
 from dosaku.agents.net_evaluator import NetEvaluator
 from dosaku.agents.puct_agent import PuctAgent, ThinkingLimits
 from dosaku.agents.spec import build_agent
 from dosaku.arena.game import GameSetup, play_game
-from dosaku.arena.stats import elo_difference, wilson_interval
+from dosaku.arena.stats import MatchResult
 from dosaku.nets import GoNet
 from dosaku.rules.types import BLACK, WHITE
 from dosaku.search.puct import SearchConfig
 
 GNUGO_LEVEL_1 = "gtp:/usr/games/gnugo --mode gtp --level 1 --chinese-rules"
-
-
-@dataclass(frozen=True)
-class MatchResult:
-    wins: float
-    games: int
-
-    @property
-    def win_rate(self) -> float:
-        return self.wins / self.games if self.games else 0.5
-
-    def summary(self) -> dict:
-        low, high = wilson_interval(self.wins, self.games)
-        def elo(rate: float) -> float:  # clipped: 10 of 10 is not infinitely strong
-            return elo_difference(min(max(rate, 1e-3), 1 - 1e-3)) + 0.0
-
-        return {"wins": self.wins, "games": self.games, "win_rate": self.win_rate,
-                "win_rate_low": low, "win_rate_high": high, "elo": elo(self.win_rate),
-                "elo_low": elo(low), "elo_high": elo(high)}
 
 
 def net_agent(model: GoNet, visits: int, seed: int) -> PuctAgent:
