@@ -34,7 +34,8 @@ def forward_arithmetic(precision: str, device_type: str = "cpu"
 
 
 def training_device(name: str) -> torch.device:
-    """The device of :data:`.choices.TRAIN_DEVICES` ``name``; ValueError for ``cuda`` without a GPU."""
+    """The device of :data:`.choices.TRAIN_DEVICES` ``name``; ValueError for ``cuda``
+    without a GPU."""
     check_train_device(name)
     if name == "auto":
         name = "cuda" if torch.cuda.is_available() else "cpu"

@@ -93,10 +93,11 @@ def tiny_run(tmp_path, **overrides) -> ValueConfig:
     return ValueConfig(**{**fields, **overrides})
 
 
-def test_a_run_stores_shards_checkpoints_and_resumes(tmp_path):
+def test_a_run_stores_shards_checkpoints_and_resumes(tmp_path, capsys):
     cfg = tiny_run(tmp_path)
     run = tmp_path / "value"
     last = run_value(cfg, run)
+    assert "12 positions from 12 self-play games (0 dropped" in capsys.readouterr().err
     assert last["step"] == 4 and last["train_positions"] + last["test_positions"] == 12
     assert sorted(p.name for p in (run / "data").iterdir()) == ["shard00000.npz",
                                                                 "shard00001.npz"]

@@ -24,6 +24,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import sys
 import time
 import zlib
 from dataclasses import dataclass
@@ -243,8 +244,12 @@ def human_positions(records: list, encoder: str, first_game: int) -> ValuePositi
 def load_data(cfg: ValueConfig, data: Path) -> tuple[ValuePositions, ValuePositions]:
     """(train, test) positions of the configured source, generating what is missing."""
     if cfg.source == "selfplay":
-        generate_selfplay(cfg, data)
+        shards = generate_selfplay(cfg, data)["shards"]
         every = ValuePositions.load(sorted(data.glob("shard*.npz")))
+        played = shards * cfg.shard_games
+        print(f"value data: {len(every)} positions from {played} self-play games "
+              f"({played - len(every)} dropped: ended by passes before move U)",
+              file=sys.stderr)
         test = held_out(every.games, cfg.test_per_mille)
         return every.subset(~test), every.subset(test)
     if cfg.source == "human":
