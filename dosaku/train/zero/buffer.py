@@ -1,7 +1,8 @@
 """The replay buffer: self-play games as compressed shards on disk, a window of recent games.
 
 A shard is one ``.npz`` (planes uint8, policy float16, value int8, ownership int8 (P, n, n)
-with its mask ``has_ownership`` bool (P,), plus how many games it holds), written to a
+with its mask ``has_ownership`` bool (P,), the full searches' root values ``root_q`` float16,
+plus how many games it holds), written to a
 temporary name and renamed, so a shard either exists whole or not at all: killing the run
 never leaves half a shard, and a finished game is never lost. The window is the newest shards
 holding at least ``window_games`` games; training samples positions uniformly from it, each
@@ -10,7 +11,8 @@ the planes, the policy and the ownership map alike.
 
 Positions without an ownership target (resigned games, and every position of a shard written
 before ownership was recorded) hold zeros with ``has_ownership`` False: old shards load and
-train unchanged, and the ownership loss skips them.
+train unchanged, and the ownership loss skips them. A shard written before ``root_q`` was
+recorded reads z in its place, so a value target mixing in q is z alone there.
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ def write_shard(path: Path, records: list[SelfPlayRecord]) -> None:
             ownership=np.concatenate([ownership_of(r) for r in records]),
             has_ownership=np.concatenate([np.full(len(r.value), r.ownership is not None)
                                           for r in records]),
+            root_q=np.concatenate([root_q_of(r) for r in records]).astype(np.float16),
             games=np.array(len(records)))
         f.flush()
         os.fsync(f.fileno())
@@ -50,6 +53,13 @@ def ownership_of(record: SelfPlayRecord) -> np.ndarray:
     if record.ownership is not None:
         return record.ownership.astype(np.int8)
     return np.zeros((len(record.value),) + record.planes.shape[-2:], dtype=np.int8)
+
+
+def root_q_of(record: SelfPlayRecord) -> np.ndarray:
+    """float32 (P,): the record's root values, its outcomes z where it has none."""
+    if record.root_q is not None:
+        return record.root_q.astype(np.float32)
+    return record.value.astype(np.float32)
 
 
 def shard_paths(folder: Path, first: int = 0, last: int | None = None) -> list[Path]:
@@ -66,8 +76,9 @@ def shard_generation(path: Path) -> int:
 
 
 def read_shard(path: Path) -> tuple[np.ndarray, ...]:
-    """(planes, policy, value, ownership, has_ownership, games) of one shard; a shard written
-    before ownership was recorded gets zeros and a False mask."""
+    """(planes, policy, value, ownership, has_ownership, root_q, games) of one shard; a shard
+    written before ownership was recorded gets zeros and a False mask, one written before
+    root values were recorded gets its outcomes z as ``root_q``."""
     with np.load(path) as shard:
         planes, policy, value = shard["planes"], shard["policy"], shard["value"]
         if "ownership" in shard.files:
@@ -75,7 +86,9 @@ def read_shard(path: Path) -> tuple[np.ndarray, ...]:
         else:
             ownership = np.zeros((len(value),) + planes.shape[-2:], dtype=np.int8)
             has = np.zeros(len(value), dtype=bool)
-        return planes, policy, value, ownership, has, int(shard["games"])
+        root_q = shard["root_q"] if "root_q" in shard.files else value
+        return (planes, policy, value, ownership, has, root_q.astype(np.float32),
+                int(shard["games"]))
 
 
 class Batch(NamedTuple):
@@ -86,7 +99,8 @@ class Batch(NamedTuple):
     policy: np.ndarray
     """float32 (B, n*n + 1): the search's visit distributions."""
     value: np.ndarray
-    """float32 (B,): the outcome z from the side to move."""
+    """float32 (B,): the value target from the side to move: the outcome z, or
+    (1 - w)·z + w·q with the search's root value q (:meth:`ReplayWindow.sample`)."""
     ownership: np.ndarray
     """float32 (B, n, n): the final owner of each point from the side to move."""
     has_ownership: np.ndarray
@@ -103,6 +117,8 @@ class ReplayWindow:
     ownership: np.ndarray
     has_ownership: np.ndarray
     games: int
+    root_q: np.ndarray | None = None
+    """float32 (P,): the full searches' root values; None = z alone is known."""
 
     @classmethod
     def load(cls, folder: Path, window_games: int, *older: Path) -> ReplayWindow:
@@ -125,15 +141,16 @@ class ReplayWindow:
             *arrays, count = read_shard(path)
             chosen.append(arrays)
             games += count
-        planes, policy, value, ownership, has = (np.concatenate(parts)
-                                                 for parts in zip(*reversed(chosen)))
-        return cls(planes, policy.astype(np.float32), value, ownership, has, games)
+        planes, policy, value, ownership, has, root_q = (np.concatenate(parts)
+                                                         for parts in zip(*reversed(chosen)))
+        return cls(planes, policy.astype(np.float32), value, ownership, has, games, root_q)
 
     def __len__(self) -> int:
         return len(self.value)
 
-    def sample(self, batch: int, rng: np.random.Generator) -> Batch:
-        """``batch`` uniformly sampled positions, each turned by a random symmetry."""
+    def sample(self, batch: int, rng: np.random.Generator, q_weight: float = 0.0) -> Batch:
+        """``batch`` uniformly sampled positions, each turned by a random symmetry; the value
+        target is (1 - ``q_weight``)·z + ``q_weight``·q (``ZeroConfig.value_target_q_weight``)."""
         index = rng.integers(len(self), size=batch)
         n = self.planes.shape[-1]
         planes = np.empty((batch,) + self.planes.shape[1:], dtype=np.float32)
@@ -143,5 +160,9 @@ class ReplayWindow:
             planes[row] = transform_planes(self.planes[i], int(k))
             policy[row] = transform_policy(self.policy[i], int(k), n)
             ownership[row] = transform_planes(self.ownership[i], int(k))
-        return Batch(planes, policy, self.value[index].astype(np.float32), ownership,
-                     self.has_ownership[index])
+        value = self.value[index].astype(np.float32)
+        if q_weight > 0:
+            if self.root_q is None:
+                raise ValueError("q_weight > 0 needs the window's root values (root_q)")
+            value = (1.0 - q_weight) * value + q_weight * self.root_q[index]
+        return Batch(planes, policy, value, ownership, self.has_ownership[index])

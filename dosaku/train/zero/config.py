@@ -108,6 +108,15 @@ class ZeroConfig:
     with an ownership head and the loss adds this × the per-point squared error of the
     predicted final ownership (KataGo: 1.5); 0 = no head, no term. Self-play records the
     target either way, so a later run can use this run's shards."""
+    value_target_q_weight: float = 0.0
+    """The value target of a recorded position: (1 - w)·z + w·q, z the game's outcome and q
+    the root value of its full search, both from the side to move. AlphaGo Zero trains on z
+    alone (w = 0); a game's result is decided by a few late moves, so on short runs z is a
+    noisy label for early positions, and the search's own q is a lower-variance (if biased)
+    one. Averaging the two (w = 0.5) outperformed z alone in Abrams, "Lessons from AlphaZero
+    (part 4): Improving the Training Target" (Oracle, 2018); KataGo also trains auxiliary
+    search-derived value targets beside z. Self-play records q either way, so any run's
+    shards serve; a shard written before q was recorded trains on z alone."""
     init_model: str = ""
     """A checkpoint whose weights start the run (its generation 0) instead of random ones:
     a new recipe bootstrapped from an earlier run's net, as Leela Zero and KataGo carried
@@ -144,6 +153,9 @@ class ZeroConfig:
     def __post_init__(self) -> None:
         check_train_precision(self.train_precision)
         check_train_device(self.device)
+        if not 0.0 <= self.value_target_q_weight <= 1.0:
+            raise ValueError(f"value_target_q_weight must be in [0, 1], "
+                             f"got {self.value_target_q_weight}")
 
     def same_run(self, other: ZeroConfig) -> bool:
         """Equal but for :data:`RUNTIME_FIELDS`, which a resumed run may change."""

@@ -197,7 +197,8 @@ def fit(trainer: Trainer, window: ReplayWindow, steps: int, rng: np.random.Gener
     """``steps`` optimizer steps on batches from ``window``; the mean of each loss."""
     totals: dict[str, float] = {}
     for step in tqdm(range(steps), desc=desc, unit="step"):
-        losses = trainer.step(*window.sample(trainer.cfg.batch_size, rng))
+        losses = trainer.step(*window.sample(trainer.cfg.batch_size, rng,
+                                             trainer.cfg.value_target_q_weight))
         for key, value in losses.items():
             totals[key] = totals.get(key, 0.0) + value
             writer.add_scalar(f"train/{key}", value, first_step + step)

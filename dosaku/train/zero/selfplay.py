@@ -75,6 +75,10 @@ class SelfPlayRecord:
     """float32 (P,): the network's own value of each recorded position (before any search),
     from its side to move: beside ``value`` it measures the value head's calibration on
     games it has not been trained on (:func:`value_calibration`)."""
+    root_q: np.ndarray | None = None
+    """float32 (P,): the root value of each recorded position's full search, from its side to
+    move (the search's own estimate; ``ZeroConfig.value_target_q_weight`` mixes it into the
+    value target)."""
 
 
 @dataclass
@@ -93,6 +97,7 @@ class SelfPlayGame:
     policies: list[np.ndarray] = field(default_factory=list)
     colors: list[int] = field(default_factory=list)
     net_values: list[float] = field(default_factory=list)
+    root_qs: list[float] = field(default_factory=list)
     pruned: list[float] = field(default_factory=list)
     would_resign: int = 0
     min_value: dict[int, float] = field(default_factory=lambda: {BLACK: 1.0, WHITE: 1.0})
@@ -137,6 +142,7 @@ class SelfPlayGame:
             self.policies.append(target)
             self.colors.append(self.state.to_play)
             self.net_values.append(root.value)
+            self.root_qs.append(q)
         hot = self.state.move_number < self.cfg.temperature_moves
         move = self.search.choose(1.0 if hot else 0.0)
         self.state.play(move)
@@ -165,7 +171,8 @@ class SelfPlayGame:
             resigned=bool(resigner), playthrough=self.playthrough,
             would_resign=self.would_resign, winner_min_value=self.min_value[winner],
             pruned=float(np.mean(self.pruned)) if self.pruned else 0.0, ownership=ownership,
-            net_value=np.array(self.net_values, dtype=np.float32))
+            net_value=np.array(self.net_values, dtype=np.float32),
+            root_q=np.array(self.root_qs, dtype=np.float32))
 
 
 def value_calibration(values: np.ndarray, outcomes: np.ndarray, bins: int = 5) -> dict:
