@@ -263,3 +263,16 @@ def test_a_generation_on_the_gpu_trains_plays_and_resumes_on_the_cpu(tmp_path):
     run_zero(load_config(ROOT / "configs" / "zero_tiny.toml", generations=2, device="cpu"),
              run)
     assert RunFolder(run).latest_generation() == 2
+
+
+@pytest.mark.parametrize("preset", sorted((ROOT / "configs").glob("zero_*.toml")),
+                         ids=lambda p: p.name)
+def test_every_zero_preset_loads_and_its_starting_points_are_in_the_repository(preset):
+    """A preset names only real fields with valid values, and the net and games it starts
+    from (``init_model``, ``init_data``) ship with the repository, so its command works from a
+    fresh clone."""
+    cfg = load_config(preset)
+    if cfg.init_model:
+        assert (ROOT / cfg.init_model).is_file(), cfg.init_model
+    if cfg.init_data:
+        assert any((ROOT / cfg.init_data / "shards").glob("*.npz")), cfg.init_data
