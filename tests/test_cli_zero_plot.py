@@ -89,3 +89,15 @@ def test_plotting_a_run_never_loads_torch(tmp_path):
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True)
     assert run.stdout.splitlines()[-1] == "[]"
+
+
+def test_plot_draws_the_fresh_game_value_curves_where_the_log_has_them(tmp_path):
+    log = entries()
+    for e in log:
+        if e["phase"] == "selfplay":
+            e |= {"value_mse_fresh": 0.7, "value_calibration_error": 0.1,
+                  "search_value_mse_fresh": 0.5 if e["generation"] > 1 else None}
+    (tmp_path / "metrics.jsonl").write_text("".join(json.dumps(e) + "\n" for e in log))
+    out = tmp_path / "curves.png"
+    assert cli.main(["zero", "plot", str(tmp_path), "--out", str(out)]) == 0
+    assert out.read_bytes()[:4] == b"\x89PNG"

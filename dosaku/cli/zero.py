@@ -175,6 +175,11 @@ def plot_command(args: argparse.Namespace) -> int:
         play.plot([e["generation"] for e in fresh],
                   [e["value_calibration_error"] for e in fresh], marker=".",
                   label="value calibration error")
+    searched = [e for e in selfplay if e.get("search_value_mse_fresh") is not None]
+    if searched:  # the full searches' root values against the same outcomes
+        play.plot([e["generation"] for e in searched],
+                  [e["search_value_mse_fresh"] for e in searched], marker=".",
+                  label="search (root) value MSE on new games")
     play.set_xlabel("generation")
     play.set_title("self-play")
     play.legend()

@@ -229,6 +229,12 @@ def test_self_play_logs_the_value_heads_calibration_on_fresh_games(tmp_path):
     assert 0.0 <= entry["value_mse_fresh"] <= 4.0
     assert 0.0 <= entry["value_calibration_error"] <= 2.0
     assert sum(row[1] for row in entry["value_calibration"]) == entry["positions"]
+    # and the search's root value against the same outcomes, as the shards hold them
+    from dosaku.train.zero.buffer import read_shard
+    shards = [read_shard(p) for p in sorted((tmp_path / "shards").glob("*.npz"))]
+    z = np.concatenate([s[2] for s in shards]).astype(np.float64)
+    q = np.concatenate([s[5] for s in shards]).astype(np.float64)
+    assert entry["search_value_mse_fresh"] == pytest.approx(np.mean((q - z) ** 2), abs=1e-3)
 
 
 def test_device_is_checked_and_may_change_on_resume(tmp_path):

@@ -268,6 +268,7 @@ def self_play_worker(cfg: ZeroConfig, run_root: str, generation: int, worker: in
                    "winner_min": record.winner_min_value, "positions": len(record.value),
                    "pruned": record.pruned,
                    "net_value": [round(float(v), 4) for v in record.net_value],
+                   "root_q": [round(float(v), 4) for v in record.root_q],
                    "outcome": record.value.tolist()}
         if len(batch) >= cfg.parallel_games or played == count:
             write_shard(run.shards / f"{prefix}{index:04d}.npz", batch)
@@ -379,9 +380,15 @@ def log_self_play(run: RunFolder, writer, generation: int, games: list[dict],
     calibration = value_calibration(
         np.array([v for g in games for v in g.get("net_value", [])], dtype=np.float64),
         np.array([z for g in games for z in g.get("outcome", [])], dtype=np.float64))
+    outcomes = np.array([z for g in games for z in g.get("outcome", [])], dtype=np.float64)
+    root_q = np.array([q for g in games for q in g.get("root_q", [])], dtype=np.float64)
     stats |= {"value_mse_fresh": calibration["mse"],
               "value_calibration_error": calibration["calibration_error"],
-              "value_calibration": calibration["table"]}
+              "value_calibration": calibration["table"],
+              # the search's root value against the same outcomes: how far z is from what a
+              # full search already knew (the gap value_target_q_weight trades on)
+              "search_value_mse_fresh": (float(np.mean((root_q - outcomes) ** 2))
+                                         if len(root_q) == len(outcomes) > 0 else None)}
     hours = seconds / 3600
     net = sum(t["net_seconds"] for t in timings)
     busy = sum(t["seconds"] for t in timings)
@@ -391,8 +398,9 @@ def log_self_play(run: RunFolder, writer, generation: int, games: list[dict],
              "net_fraction": net / max(busy, 1e-9)}
     run.log(entry)
     for key in ("games_per_hour", "positions_per_second", "net_fraction", "resign_threshold",
-                "value_mse_fresh", "value_calibration_error"):
-        writer.add_scalar(f"selfplay/{key}", entry[key], generation)
+                "value_mse_fresh", "value_calibration_error", "search_value_mse_fresh"):
+        if entry[key] is not None:
+            writer.add_scalar(f"selfplay/{key}", entry[key], generation)
     writer.add_scalar("selfplay/mean_game_length", stats["moves"] / max(stats["games"], 1),
                       generation)
     writer.add_scalar("selfplay/black_win_rate", stats["black_wins"] / max(stats["games"], 1),
