@@ -47,13 +47,16 @@ def curve_table(runs: list[Path], names: list[str]) -> tuple[str, int]:
         cells = [str(g)]
         for key in ("policy_loss", "value_loss", "policy_entropy"):
             cells += [f"{t[g][key]:.3f}" for t in train]
-        cells += [f"{p[g]['games_per_hour']:,.0f}" if g in p else "–" for p in play]
+        cells += [f"{p[g]['games_per_hour']:,.0f}" if p.get(g, {}).get("games_per_hour")
+                  else "–" for p in play]
         lines.append("| " + " | ".join(cells) + " |")
     totals = []
     for name, p in zip(names, play):
         done = [p[g] for g in common if g in p]
         games, moves = sum(e["games"] for e in done), sum(e["moves"] for e in done)
-        hours = sum(e["games"] / e["games_per_hour"] for e in done)
+        hours = sum((e["games"] - e.get("resumed_games", 0)) / e["games_per_hour"]
+                    for e in done if e.get("games_per_hour"))  # games played before a
+        # kill (a resumed generation's) were never timed: left out of the hours
         totals.append(f"{name} {games:,} games, {moves:,} moves, {hours:.2f} h")
     lines.append(f"\nself-play to generation {common[-1]}: " + "; ".join(totals))
     return "\n".join(lines), common[-1]

@@ -2,6 +2,9 @@
 moves, recorded positions, optimizer steps, running hours (pauses left out, as ``dosaku zero
 plot`` counts them), losses at the first and last generation, fresh-game value MSE, and the
 loop's GNU Go games — the figures a model card quotes, so that none is summed by hand.
+Games and recorded positions are counted from the run's shards, which hold every finished
+game; moves only from the log, whose self-play entries missed the games of a generation
+resumed after a kill until 2026-11-30 (those generations are named).
 
 Run: ``python benchmarks/zero_run_totals.py training/zero9x9-r6 --first 1 --last 80``
 """
@@ -12,7 +15,20 @@ import argparse
 import json
 from pathlib import Path
 
+import numpy as np
+
 from dosaku.cli.zero import running_hours
+from dosaku.train.zero.buffer import shard_paths
+
+
+def shard_counts(run: Path, first: int, last: int) -> tuple[int, int]:
+    """(games, recorded positions) in the run's shards of generations ``first``-``last``."""
+    games = positions = 0
+    for path in shard_paths(run / "shards", first, last):
+        with np.load(path) as shard:
+            games += int(shard["games"])
+            positions += len(shard["value"])
+    return games, positions
 
 
 def totals(run: Path, first: int, last: int) -> list[str]:
@@ -32,10 +48,20 @@ def totals(run: Path, first: int, last: int) -> list[str]:
     began = before[-1] if before else 0.0  # the range runs from the entry before its first
     ended = max(hours[id(e)] for e in chosen if id(e) in hours)
     mse = [e["value_mse_fresh"] for e in play if "value_mse_fresh" in e]
+    games, positions = shard_counts(run, first, last)
+    if games == 0:  # a folder without its shards: the log's figures
+        games, positions = sum(e["games"] for e in play), sum(e["positions"] for e in play)
+    logged = {e["generation"] for e in play}
+    trained = sorted({e["generation"] for e in train})
+    unlogged = [g for g in trained if g not in logged]
+    moves = f"{sum(e['moves'] for e in play):,}"
+    if unlogged:
+        moves += f" (without generation{'s' * (len(unlogged) > 1)} " \
+                 f"{', '.join(map(str, unlogged))}: resumed, no self-play entry)"
     rows = [("generations", f"{first}–{last}"),
-            ("games", f"{sum(e['games'] for e in play):,}"),
-            ("moves", f"{sum(e['moves'] for e in play):,}"),
-            ("recorded positions", f"{sum(e['positions'] for e in play):,}"),
+            ("games", f"{games:,}"),
+            ("moves", moves),
+            ("recorded positions", f"{positions:,}"),
             ("optimizer steps", f"{sum(e['steps'] for e in train):,}"),
             ("running hours in the range", f"{ended - began:.2f}"),
             ("policy loss first → last",

@@ -15,7 +15,7 @@ import torch
 
 from dosaku.nets import create_model, load_model
 from dosaku.search.evaluator import UniformEvaluator
-from dosaku.train.zero.buffer import ReplayWindow, write_shard
+from dosaku.train.zero.buffer import ReplayWindow, read_shard, write_shard
 from dosaku.train.zero.config import ZeroConfig, load_config
 from dosaku.train.zero.loop import RunFolder, run_zero
 from dosaku.train.zero.selfplay import play_games
@@ -127,6 +127,42 @@ def test_kill_minus_nine_then_resume(tmp_path):
     assert [folder.games_in(g) for g in (1, 2, 3)] == [8, 8, 8]
     config = json.loads((run_dir / "config.json").read_text())
     assert config["games_per_generation"] == 8
+    # one self-play entry per generation, counting the games played before the kill too
+    played = [e for e in folder.entries() if e["phase"] == "selfplay"]
+    assert sorted(e["generation"] for e in played) == [1, 2, 3]
+    assert all(e["games"] == 8 for e in played)
+
+
+def killed_after_self_play(run: Path, drop_shards: int) -> None:
+    """Roll ``run`` back to generation 1's self-play having finished (all but the newest
+    ``drop_shards`` shards written) and the run killed before it logged the games."""
+    entries = [e for e in RunFolder(run).entries()]
+    keep = entries[:next(i for i, e in enumerate(entries) if e["phase"] == "selfplay")]
+    (run / "metrics.jsonl").write_text("".join(json.dumps(e) + "\n" for e in keep))
+    for path in (run / "models").glob("gen0001*"):
+        path.unlink()
+    (run / "best.json").unlink(missing_ok=True)
+    for path in sorted((run / "shards").glob("gen0001-*.npz"))[::-1][:drop_shards]:
+        path.unlink()
+
+
+@pytest.mark.parametrize("drop_shards", [0, 1])
+def test_a_resumed_generation_logs_all_its_games_once(tmp_path, drop_shards):
+    cfg = load_config(ROOT / "configs" / "zero_tiny.toml", generations=1, parallel_games=2)
+    run_zero(cfg, tmp_path)
+    first, = [e for e in RunFolder(tmp_path).entries() if e["phase"] == "selfplay"]
+    killed_after_self_play(tmp_path, drop_shards)
+    run_zero(cfg, tmp_path)
+    entry, = [e for e in RunFolder(tmp_path).entries() if e["phase"] == "selfplay"]
+    assert entry["games"] == 4 and entry["resumed_games"] == 4 - 2 * drop_shards
+    if drop_shards == 0:  # nothing played now: the figures are the first session's games'
+        assert {k: entry[k] for k in ("moves", "positions", "black_wins")} == \
+            {k: first[k] for k in ("moves", "positions", "black_wins")}
+        assert entry["games_per_hour"] is None and entry["positions_per_second"] is None
+    else:
+        assert entry["games_per_hour"] > 0
+    assert entry["positions"] == sum(len(read_shard(p)[2])
+                                     for p in (tmp_path / "shards").glob("gen0001-*.npz"))
 
 
 def test_unknown_config_keys_are_errors(tmp_path):
@@ -230,7 +266,6 @@ def test_self_play_logs_the_value_heads_calibration_on_fresh_games(tmp_path):
     assert 0.0 <= entry["value_calibration_error"] <= 2.0
     assert sum(row[1] for row in entry["value_calibration"]) == entry["positions"]
     # and the search's root value against the same outcomes, as the shards hold them
-    from dosaku.train.zero.buffer import read_shard
     shards = [read_shard(p) for p in sorted((tmp_path / "shards").glob("*.npz"))]
     z = np.concatenate([s[2] for s in shards]).astype(np.float64)
     q = np.concatenate([s[5] for s in shards]).astype(np.float64)

@@ -97,3 +97,27 @@ def test_run_totals_sum_the_chosen_generations(tmp_path):
     assert table["optimizer steps"] == "40" and table["loop GNU Go games won"] == "5 of 20"
     assert table["running hours in the range"] == "0.20"  # from generation 1's last entry
     assert table["policy loss first → last"] == "1.800 → 1.700"
+
+
+def test_run_totals_count_games_from_the_shards_and_name_unlogged_generations(tmp_path):
+    """A generation resumed after a kill (before 2026-11-30) has shards but no self-play
+    entry: its games and positions still count, and the moves row says what it misses."""
+    import json
+
+    record = SelfPlayRecord(planes=np.zeros((3, 17, 9, 9), np.uint8),
+                            policy=np.zeros((3, 82), np.float32), value=np.ones(3, np.int8),
+                            moves=[], winner=1, score=None, resigned=True, playthrough=False)
+    for g in (1, 2, 3):
+        write_shard(tmp_path / "shards" / f"gen{g:04d}-w0-0000.npz", [record] * 2)
+    entries = []
+    for g in (1, 2, 3):
+        if g != 2:
+            entries.append({"generation": g, "phase": "selfplay", "games": 2, "moves": 100,
+                            "positions": 6, "time": g * 100.0})
+        entries.append({"generation": g, "phase": "train", "steps": 5, "policy_loss": 2.0,
+                        "policy_entropy": 1.0, "value_loss": 0.7, "time": g * 100.0 + 50})
+    (tmp_path / "metrics.jsonl").write_text("\n".join(json.dumps(e) for e in entries))
+    table = dict(row.strip("| ").split(" | ") for row in
+                 benchmark("zero_run_totals").totals(tmp_path, 1, 3)[2:])
+    assert table["games"] == "6" and table["recorded positions"] == "18"
+    assert table["moves"] == "200 (without generation 2: resumed, no self-play entry)"

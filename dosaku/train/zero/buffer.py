@@ -17,6 +17,7 @@ recorded reads z in its place, so a value target mixing in q is z alone there.
 
 from __future__ import annotations
 
+import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,8 +30,11 @@ from dosaku.features.symmetry import transform_planes, transform_policy
 from .selfplay import SelfPlayRecord
 
 
-def write_shard(path: Path, records: list[SelfPlayRecord]) -> None:
-    """Save ``records`` as one shard, atomically."""
+def write_shard(path: Path, records: list[SelfPlayRecord],
+                summaries: list[dict] | None = None) -> None:
+    """Save ``records`` as one shard, atomically, with the loop's per-game ``summaries``
+    (JSON) if given: a generation resumed after a kill logs the games its shards already hold
+    from them (:func:`shard_summaries`)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp")
     with open(tmp, "wb") as f:
@@ -42,7 +46,8 @@ def write_shard(path: Path, records: list[SelfPlayRecord]) -> None:
             has_ownership=np.concatenate([np.full(len(r.value), r.ownership is not None)
                                           for r in records]),
             root_q=np.concatenate([root_q_of(r) for r in records]).astype(np.float16),
-            games=np.array(len(records)))
+            games=np.array(len(records)),
+            **({"summaries": np.array(json.dumps(summaries))} if summaries is not None else {}))
         f.flush()
         os.fsync(f.fileno())
     os.replace(tmp, path)
@@ -60,6 +65,12 @@ def root_q_of(record: SelfPlayRecord) -> np.ndarray:
     if record.root_q is not None:
         return record.root_q.astype(np.float32)
     return record.value.astype(np.float32)
+
+
+def shard_summaries(path: Path) -> list[dict] | None:
+    """The per-game summaries a shard was written with; None for a shard written without."""
+    with np.load(path) as shard:
+        return json.loads(str(shard["summaries"])) if "summaries" in shard.files else None
 
 
 def shard_paths(folder: Path, first: int = 0, last: int | None = None) -> list[Path]:

@@ -36,7 +36,7 @@ from dosaku.agents.net_evaluator import NetEvaluator
 from dosaku.nets import GoNet, create_model, load_model, save_model
 
 from ..arithmetic import training_device
-from .buffer import ReplayWindow, read_shard, shard_paths, write_shard
+from .buffer import ReplayWindow, read_shard, shard_paths, shard_summaries, write_shard
 from .config import RUNTIME_FIELDS, ZeroConfig, config_from_json
 from .evaluate import new_vs_old, versus_gnugo
 from .selfplay import SelfPlayRecord, play_games, value_calibration
@@ -64,7 +64,7 @@ class RunFolder:
 
     def games_in(self, generation: int) -> int:
         total = 0
-        for path in self.shards.glob(f"gen{generation:04d}-*.npz"):
+        for path in self.shards_of(generation):
             with np.load(path) as shard:
                 total += int(shard["games"])
         return total
@@ -84,6 +84,13 @@ class RunFolder:
         tmp = self.root / "best.json.tmp"
         tmp.write_text(json.dumps({"generation": generation}))
         os.replace(tmp, self.root / "best.json")
+
+    def shards_of(self, generation: int) -> list[Path]:
+        return sorted(self.shards.glob(f"gen{generation:04d}-*.npz"))
+
+    def logged(self, generation: int, phase: str) -> bool:
+        return any(e.get("phase") == phase and e.get("generation") == generation
+                   for e in self.entries())
 
     def evaluated(self, generation: int) -> bool:
         """Whether ``generation``'s evaluation finished (it may have rejected the net)."""
@@ -255,6 +262,7 @@ def self_play_worker(cfg: ZeroConfig, run_root: str, generation: int, worker: in
     prefix = f"gen{generation:04d}-w{worker}-"
     index = len(list(run.shards.glob(prefix + "*.npz")))
     batch: list[SelfPlayRecord] = []
+    batch_summaries: list[dict] = []
     summaries: list[dict] = []
     played = 0
 
@@ -270,10 +278,12 @@ def self_play_worker(cfg: ZeroConfig, run_root: str, generation: int, worker: in
                    "net_value": [round(float(v), 4) for v in record.net_value],
                    "root_q": [round(float(v), 4) for v in record.root_q],
                    "outcome": record.value.tolist()}
+        batch_summaries.append(summary)
         if len(batch) >= cfg.parallel_games or played == count:
-            write_shard(run.shards / f"{prefix}{index:04d}.npz", batch)
+            write_shard(run.shards / f"{prefix}{index:04d}.npz", batch, batch_summaries)
             index += 1
             batch.clear()
+            batch_summaries.clear()
         if queue is not None:
             queue.put(("game", summary))
         else:
@@ -314,9 +324,13 @@ def self_play(cfg: ZeroConfig, run: RunFolder, generation: int, model_path: Path
     """Play generation ``generation``'s missing games in ``cfg.workers`` processes."""
     have = run.games_in(generation)
     missing = cfg.games_per_generation - have
-    if missing <= 0:
-        return
     threshold = calibrated_resign_threshold(cfg, run, generation)
+    earlier = earlier_games(run, generation)  # finished before a kill: logged with the rest
+    if missing <= 0:
+        if not run.logged(generation, "selfplay"):  # killed between the games and the log
+            log_self_play(run, writer, generation, earlier, [], threshold, 0.0,
+                          earlier=len(earlier), unsummarised=have - len(earlier))
+        return
     workers = max(1, min(cfg.workers, missing))
     shares = [missing // workers + (k < missing % workers) for k in range(workers)]
     seeds = [cfg.seed * 100_003 + generation * 1_009 + have * 31 + k for k in range(workers)]
@@ -358,14 +372,28 @@ def self_play(cfg: ZeroConfig, run: RunFolder, generation: int, model_path: Path
             if proc.exitcode:
                 raise RuntimeError(f"self-play worker exited with code {proc.exitcode}")
     bar.close()
-    log_self_play(run, writer, generation, games, timings, threshold,
-                  time.perf_counter() - start)
+    log_self_play(run, writer, generation, earlier + games, timings, threshold,
+                  time.perf_counter() - start, earlier=len(earlier),
+                  unsummarised=have - len(earlier))
+
+
+def earlier_games(run: RunFolder, generation: int) -> list[dict]:
+    """Summaries of the games ``generation``'s shards already hold (a resumed generation);
+    shards written before summaries were stored contribute none."""
+    return [summary for path in run.shards_of(generation)
+            for summary in shard_summaries(path) or []]
+
 
 
 def log_self_play(run: RunFolder, writer, generation: int, games: list[dict],
-                  timings: list[dict], threshold: float, seconds: float) -> None:
+                  timings: list[dict], threshold: float, seconds: float,
+                  earlier: int = 0, unsummarised: int = 0) -> None:
+    """One ``selfplay`` entry for the whole generation. ``games`` are per-game summaries,
+    the first ``earlier`` of them of games played before a kill (the rates count only the
+    others, over ``seconds``); ``unsummarised`` more games are in shards written before
+    summaries were stored (counted in ``games``, in no per-game figure)."""
     playthrough = [g for g in games if g["playthrough"]]
-    stats = {"games": len(games), "moves": sum(g["moves"] for g in games),
+    stats = {"games": len(games) + unsummarised, "moves": sum(g["moves"] for g in games),
              "positions": sum(g["positions"] for g in games),
              "resigned": sum(g["resigned"] for g in games),
              "black_wins": sum(g["winner"] == 1 for g in games),
@@ -393,9 +421,12 @@ def log_self_play(run: RunFolder, writer, generation: int, games: list[dict],
     net = sum(t["net_seconds"] for t in timings)
     busy = sum(t["seconds"] for t in timings)
     entry = {"generation": generation, "phase": "selfplay", **stats,
-             "games_per_hour": stats["games"] / max(hours, 1e-9),
-             "positions_per_second": sum(t["evaluations"] for t in timings) / max(seconds, 1e-9),
-             "net_fraction": net / max(busy, 1e-9)}
+             "games_per_hour": (len(games) - earlier) / hours if seconds > 0 else None,
+             "positions_per_second": (sum(t["evaluations"] for t in timings) / seconds
+                                      if seconds > 0 else None),
+             "net_fraction": net / busy if busy > 0 else None}
+    if earlier or unsummarised:
+        entry["resumed_games"] = earlier + unsummarised
     run.log(entry)
     for key in ("games_per_hour", "positions_per_second", "net_fraction", "resign_threshold",
                 "value_mse_fresh", "value_calibration_error", "search_value_mse_fresh"):
