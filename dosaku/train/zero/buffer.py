@@ -2,7 +2,8 @@
 
 A shard is one ``.npz`` (planes uint8, policy float16, value int8, ownership int8 (P, n, n)
 with its mask ``has_ownership`` bool (P,), the full searches' root values ``root_q`` float16,
-plus how many games it holds), written to a
+the loop's per-game ``summaries`` (JSON as UTF-8 bytes), plus how many games it holds),
+written to a
 temporary name and renamed, so a shard either exists whole or not at all: killing the run
 never leaves half a shard, and a finished game is never lost. The window is the newest shards
 holding at least ``window_games`` games; training samples positions uniformly from it, each
