@@ -3,12 +3,11 @@
 A shard is one ``.npz`` (planes uint8, policy float16, value int8, ownership int8 (P, n, n)
 with its mask ``has_ownership`` bool (P,), the full searches' root values ``root_q`` float16,
 the loop's per-game ``summaries`` (JSON as UTF-8 bytes), plus how many games it holds),
-written to a
-temporary name and renamed, so a shard either exists whole or not at all: killing the run
-never leaves half a shard, and a finished game is never lost. The window is the newest shards
-holding at least ``window_games`` games; training samples positions uniformly from it, each
-under a random one of the 8 board symmetries (AlphaGo Zero, "data augmentation"), which turns
-the planes, the policy and the ownership map alike.
+written to a temporary name and renamed, so a shard either exists whole or not at all:
+killing the run never leaves half a shard, and a finished game is never lost. The window is
+the newest shards holding at least ``window_games`` games; training samples positions
+uniformly from it, each under a random one of the 8 board symmetries (AlphaGo Zero, "data
+augmentation"), which turns the planes, the policy and the ownership map alike.
 
 Positions without an ownership target (resigned games, and every position of a shard written
 before ownership was recorded) hold zeros with ``has_ownership`` False: old shards load and
