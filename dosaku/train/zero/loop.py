@@ -384,7 +384,6 @@ def earlier_games(run: RunFolder, generation: int) -> list[dict]:
             for summary in shard_summaries(path) or []]
 
 
-
 def log_self_play(run: RunFolder, writer, generation: int, games: list[dict],
                   timings: list[dict], threshold: float, seconds: float,
                   earlier: int = 0, unsummarised: int = 0) -> None:
