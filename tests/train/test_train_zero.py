@@ -133,6 +133,38 @@ def test_kill_minus_nine_then_resume(tmp_path):
     assert all(e["games"] == 8 for e in played)
 
 
+def test_self_play_workers_stop_when_the_run_is_killed(tmp_path):
+    """Killing only the run's own process (``pkill -f "zero run"``) must not leave its
+    self-play workers playing on: they exit at their next game and write nothing more."""
+    run_dir = tmp_path / "run"
+    command = [sys.executable, "-m", "dosaku.cli.main", "zero", "run", "--config",
+               str(ROOT / "configs" / "zero_tiny.toml"), "--run-dir", str(run_dir),
+               "--workers", "2", "--games-per-generation", "400", "--parallel-games", "2"]
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                               start_new_session=True)
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and not list((run_dir / "shards").glob("*-w1-*")):
+            time.sleep(0.2)
+        assert list((run_dir / "shards").glob("*-w1-*")), "no worker shard in time"
+        process.kill()  # the parent alone; its workers are in the same process group
+        process.wait()
+        deadline = time.monotonic() + 60
+        alive = True
+        while alive and time.monotonic() < deadline:
+            try:
+                os.killpg(process.pid, 0)
+                time.sleep(0.5)
+            except ProcessLookupError:
+                alive = False
+        assert not alive, "self-play workers outlived the run"
+    finally:
+        try:
+            os.killpg(process.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+
+
 def killed_after_self_play(run: Path, drop_shards: int) -> None:
     """Roll ``run`` back to generation 1's self-play having finished (all but the newest
     ``drop_shards`` shards written) and the run killed before it logged the games."""

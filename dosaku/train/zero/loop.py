@@ -255,8 +255,12 @@ def self_play_worker(cfg: ZeroConfig, run_root: str, generation: int, worker: in
                      seed: int, threshold: float, model_path: str, queue=None) -> dict:
     """One self-play process: ``count`` games with its own evaluator; shards named
     ``genGGGG-wK-IIII.npz``. Each finished game's summary goes to ``queue`` (the parent's
-    progress bar), or is collected and returned when there is no queue."""
+    progress bar), or is collected and returned when there is no queue. A spawned worker
+    whose parent has died (the run was stopped) exits at its next finished game without
+    writing more: an orphan would go on using the cores, and its shards could collide with
+    those of the resumed run's own workers."""
     torch.set_num_threads(cfg.threads)
+    parent = os.getppid()
     run = RunFolder(Path(run_root))
     evaluator = selfplay_evaluator(cfg, run, model_path, seed)
     prefix = f"gen{generation:04d}-w{worker}-"
@@ -268,6 +272,9 @@ def self_play_worker(cfg: ZeroConfig, run_root: str, generation: int, worker: in
 
     def on_game(record: SelfPlayRecord) -> None:
         nonlocal index, played
+        if queue is not None and os.getppid() != parent:
+            raise SystemExit(f"self-play worker {worker}: the run stopped; shards written so "
+                             f"far are kept")
         batch.append(record)
         played += 1
         summary = {"moves": len(record.moves), "resigned": record.resigned,
