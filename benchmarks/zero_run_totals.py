@@ -48,6 +48,8 @@ def totals(run: Path, first: int, last: int) -> list[str]:
     began = before[-1] if before else 0.0  # the range runs from the entry before its first
     ended = max(hours[id(e)] for e in chosen if id(e) in hours)
     mse = [e["value_mse_fresh"] for e in play if "value_mse_fresh" in e]
+    searched = [e["search_value_mse_fresh"] for e in play
+                if e.get("search_value_mse_fresh") is not None]
     games, positions = shard_counts(run, first, last)
     if games == 0:  # a folder without its shards: the log's figures
         games, positions = sum(e["games"] for e in play), sum(e["positions"] for e in play)
@@ -73,6 +75,9 @@ def totals(run: Path, first: int, last: int) -> list[str]:
             ("fresh-game value MSE, mean of first / last 10",
              f"{sum(mse[:10]) / len(mse[:10]):.3f} / {sum(mse[-10:]) / len(mse[-10:]):.3f}"
              if mse else "-"),
+            ("fresh-game search (root) value MSE, mean of first / last 10",
+             f"{sum(searched[:10]) / len(searched[:10]):.3f} / "
+             f"{sum(searched[-10:]) / len(searched[-10:]):.3f}" if searched else "-"),
             ("loop GNU Go games won", f"{sum(e['wins'] for e in gnugo):g} of "
                                       f"{sum(e['games'] for e in gnugo)}")]
     return ["| figure | value |", "|---|---|"] + [f"| {k} | {v} |" for k, v in rows]

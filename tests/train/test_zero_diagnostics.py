@@ -86,7 +86,8 @@ def test_run_totals_sum_the_chosen_generations(tmp_path):
         t = g * 360.0
         entries += [
             {"generation": g, "phase": "selfplay", "games": 10, "moves": 700 + g, "positions": 170,
-             "value_mse_fresh": 0.5 + g / 10, "time": t - 100},
+             "value_mse_fresh": 0.5 + g / 10, "search_value_mse_fresh": 0.4 + g / 10,
+             "time": t - 100},
             {"generation": g, "phase": "train", "steps": 20, "policy_loss": 2.0 - g / 10,
              "policy_entropy": 1.0 + g, "value_loss": 0.7, "time": t - 50},
             {"generation": g, "phase": "gnugo", "wins": g, "games": 10, "time": t}]
@@ -94,6 +95,8 @@ def test_run_totals_sum_the_chosen_generations(tmp_path):
     table = dict(row.strip("| ").split(" | ") for row in
                  benchmark("zero_run_totals").totals(tmp_path, 2, 3)[2:])
     assert table["games"] == "20" and table["moves"] == "1,405"
+    assert table["fresh-game search (root) value MSE, mean of first / last 10"] == \
+        "0.650 / 0.650"
     assert table["optimizer steps"] == "40" and table["loop GNU Go games won"] == "5 of 20"
     assert table["running hours in the range"] == "0.20"  # from generation 1's last entry
     assert table["policy loss first → last"] == "1.800 → 1.700"
