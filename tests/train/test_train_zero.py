@@ -107,13 +107,19 @@ def test_run_resumes_and_refuses_a_different_config(tmp_path):
     assert header.config.board_size == 5
 
 
+def start_tiny_run(run_dir: Path, *options: str) -> tuple[list[str], subprocess.Popen]:
+    """``dosaku zero run`` on the tiny preset in its own process group (so a test can kill
+    the whole group, or the run's process alone); the command, to run it again."""
+    command = [sys.executable, "-m", "dosaku.cli.main", "zero", "run", "--config",
+               str(ROOT / "configs" / "zero_tiny.toml"), "--run-dir", str(run_dir), *options]
+    return command, subprocess.Popen(command, stdout=subprocess.DEVNULL,
+                                     stderr=subprocess.DEVNULL, start_new_session=True)
+
+
 def test_kill_minus_nine_then_resume(tmp_path):
     run_dir = tmp_path / "run"
-    command = [sys.executable, "-m", "dosaku.cli.main", "zero", "run", "--config",
-               str(ROOT / "configs" / "zero_tiny.toml"), "--run-dir", str(run_dir),
-               "--generations", "3", "--games-per-generation", "8", "--parallel-games", "2"]
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                               start_new_session=True)
+    command, process = start_tiny_run(run_dir, "--generations", "3",
+                                      "--games-per-generation", "8", "--parallel-games", "2")
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and not list((run_dir / "shards").glob("gen0002-*.npz")):
         time.sleep(0.2)
@@ -137,11 +143,8 @@ def test_self_play_workers_stop_when_the_run_is_killed(tmp_path):
     """Killing only the run's own process (``pkill -f "zero run"``) must not leave its
     self-play workers playing on: they exit at their next game and write nothing more."""
     run_dir = tmp_path / "run"
-    command = [sys.executable, "-m", "dosaku.cli.main", "zero", "run", "--config",
-               str(ROOT / "configs" / "zero_tiny.toml"), "--run-dir", str(run_dir),
-               "--workers", "2", "--games-per-generation", "400", "--parallel-games", "2"]
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                               start_new_session=True)
+    _, process = start_tiny_run(run_dir, "--workers", "2", "--games-per-generation", "400",
+                                "--parallel-games", "2")
     try:
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline and not list((run_dir / "shards").glob("*-w1-*")):
