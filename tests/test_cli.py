@@ -36,6 +36,37 @@ def test_gtp_default_size_is_19(monkeypatch):
     assert out == "= \n\n"
 
 
+def test_gtp_default_player_is_the_net_on_9x9_and_mcts_elsewhere(monkeypatch, capsys):
+    code, out = run(monkeypatch, ["gtp", "--visits", "2", "--seed", "1"],
+                    "boardsize 9\ngenmove b\nboardsize 7\ngenmove b\nquit\n")
+    assert code == 0
+    replies = out.split("\n\n")
+    assert replies[1].startswith("= ") and replies[3].startswith("= "), out
+    err = capsys.readouterr().err  # only the 9x9 player has a network to report
+    assert err.count("network on") == 1 and "zero:time=1,visits=2: network on" in err
+
+
+def test_play_default_player_follows_the_board_size(monkeypatch):
+    import dosaku.agents.spec as spec
+    from dosaku.agents.random_agent import RandomAgent
+
+    chosen = []
+
+    def build_agent(player, seed=None):
+        chosen.append(player)
+        return RandomAgent(seed)
+
+    monkeypatch.setattr(spec, "build_agent", build_agent)
+    for size in ("9", "5"):
+        assert run(monkeypatch, ["play", "--size", size], "quit\n")[0] == 0
+    assert chosen == ["zero:time=1", "mcts:time=1"]
+
+
+def test_gtp_default_player_refuses_a_model_dir(monkeypatch, capsys, tmp_path):
+    code, _ = run(monkeypatch, ["gtp", "--model-dir", str(tmp_path)], "quit\n")
+    assert code == 2 and "--model-dir needs an alphago --player" in capsys.readouterr().err
+
+
 @pytest.mark.parametrize("argv", [["gtp", "--size", "30"], ["gtp", "--rules", "chess"],
                                   ["play", "--color", "red"], ["bench", "nothing"], []])
 def test_bad_arguments_exit_with_usage(monkeypatch, argv, capsys):

@@ -47,9 +47,11 @@ def build_parser() -> argparse.ArgumentParser:
     gtp.add_argument("--rules", type=rules, default="chinese",
                      help="chinese, tromp-taylor or japanese")
     gtp.add_argument("--seed", type=int, default=None, help="seed of the agent")
-    gtp.add_argument("--player", default="mcts:time=1",
-                     help="any agent spec: random, mcts:playouts=2000, zero:model=PATH, "
-                          "puct:..., alphago:policy=PATH,value=PATH,... (dosaku.agents.spec)")
+    gtp.add_argument("--player", default="default",
+                     help="default (the built-in net, zero:time=1, on 9x9; mcts:time=1 on "
+                          "other sizes), or any agent spec: random, mcts:playouts=2000, "
+                          "zero:model=PATH, puct:..., alphago:policy=PATH,value=PATH,... "
+                          "(dosaku.agents.spec)")
     gtp.add_argument("--playouts", type=int, default=None,
                      help="simulations per move (mcts playouts, puct/zero/alphago visits)")
     gtp.add_argument("--visits", type=int, default=None, help="the same as --playouts")
@@ -64,8 +66,9 @@ def build_parser() -> argparse.ArgumentParser:
     play.add_argument("--komi", type=float, default=7.5)
     play.add_argument("--rules", type=rules, default="chinese")
     play.add_argument("--seed", type=int, default=None)
-    play.add_argument("--player", default="mcts:time=1",
-                      help="the engine you play: mcts:time=1 (default), mcts:playouts=N, random")
+    play.add_argument("--player", default="default",
+                      help="the engine you play: default (zero:time=1 where a built-in net "
+                           "plays the size, else mcts:time=1), or any agent spec")
     play.set_defaults(run=run_play)
     from dosaku.cli import match, ratings
     match.add_parser(commands)
@@ -94,24 +97,17 @@ def main(argv: list[str] | None = None) -> int:
 
 def run_gtp(args: argparse.Namespace) -> int:
     """Answer GTP on stdin/stdout with ``--player`` until ``quit`` or end of input."""
-    from dosaku.agents.spec import build_agent, with_model_dir, with_options
+    from dosaku.agents.default_player import DEFAULT_PLAYER
     from dosaku.gtp.engine import GtpEngine
 
     try:
-        player = args.player
-        if args.model_dir is not None:
-            player = with_model_dir(player, args.model_dir)
-        spec = with_options(player, playouts=args.playouts, visits=args.visits,
-                            time=args.time)
-        agent = build_agent(spec, seed=args.seed)
+        if args.player == DEFAULT_PLAYER:
+            agent = default_players(args)
+        else:
+            agent = gtp_player(args, gtp_spec(args, args.player))
     except ValueError as e:
         print(f"dosaku gtp: {e}", file=sys.stderr)
         return 2
-    evaluator = getattr(getattr(agent, "search", None), "evaluator", None)
-    if hasattr(evaluator, "backend"):  # what auto chose, for the controller's engine log
-        print(f"dosaku gtp: {getattr(spec, 'text', spec)}: network on {evaluator.backend} "
-              f"{evaluator.precision}",
-              file=sys.stderr)
     size = args.size or getattr(agent, "board_size", None) or 19
     try:
         engine = GtpEngine(agent, size, args.komi, args.rules)
@@ -129,15 +125,51 @@ def run_gtp(args: argparse.Namespace) -> int:
     return 0
 
 
+def gtp_spec(args: argparse.Namespace, player: str):
+    """``player`` with ``--model-dir``, ``--playouts``, ``--visits`` and ``--time`` applied;
+    ValueError where they do not fit it."""
+    from dosaku.agents.spec import with_model_dir, with_options
+
+    if args.model_dir is not None:
+        player = with_model_dir(player, args.model_dir)
+    return with_options(player, playouts=args.playouts, visits=args.visits, time=args.time)
+
+
+def gtp_player(args: argparse.Namespace, spec):
+    """The agent of ``spec``, named on stderr with how its network runs (what ``auto``
+    chose), for the controller's engine log."""
+    from dosaku.agents.spec import build_agent
+
+    agent = build_agent(spec, seed=args.seed)
+    evaluator = getattr(getattr(agent, "search", None), "evaluator", None)
+    if hasattr(evaluator, "backend"):
+        print(f"dosaku gtp: {getattr(spec, 'text', spec)}: network on {evaluator.backend} "
+              f"{evaluator.precision}", file=sys.stderr)
+    return agent
+
+
+def default_players(args: argparse.Namespace):
+    """The default player of each board size (:mod:`dosaku.agents.default_player`), built
+    when a command first needs it; both specs are checked against the flags now."""
+    from dosaku.agents.default_player import NET_SPEC, NO_NET_SPEC, PlayersBySize, default_spec
+
+    if args.model_dir is not None:
+        raise ValueError("--model-dir needs an alphago --player")
+    specs = {text: gtp_spec(args, text) for text in (NET_SPEC, NO_NET_SPEC)}
+    return PlayersBySize(lambda size: gtp_player(args, specs[default_spec(size)]))
+
+
 def run_play(args: argparse.Namespace) -> int:
     from dosaku.agents.base import check_board_size
+    from dosaku.agents.default_player import DEFAULT_PLAYER, default_spec
     from dosaku.agents.spec import build_agent
     from dosaku.cli.play import play_game
     from dosaku.rules.game import GameState
     from dosaku.rules.types import parse_color
 
     try:
-        agent = build_agent(args.player, seed=args.seed)
+        player = default_spec(args.size) if args.player == DEFAULT_PLAYER else args.player
+        agent = build_agent(player, seed=args.seed)
         check_board_size(agent, args.size)
     except ValueError as e:
         print(f"dosaku play: {e}", file=sys.stderr)

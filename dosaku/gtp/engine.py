@@ -27,6 +27,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import TextIO
 
@@ -62,12 +63,20 @@ def gtp_name(method: str) -> str:
 
 
 class GtpEngine:
-    """Answers GTP commands for ``agent`` on a ``size`` board (19 unless ``boardsize`` says)."""
+    """Answers GTP commands for ``agent`` on a ``size`` board (19 unless ``boardsize`` says).
 
-    def __init__(self, agent: Agent, size: int = 19, komi: float = 7.5,
-                 ruleset: Ruleset = CHINESE):
-        check_board_size(agent, size)  # ValueError: the caller's to report
-        self.agent = agent
+    ``agent`` is one Agent, or a function from board size to the Agent for that size (the
+    default player: :class:`~dosaku.agents.default_player.PlayersBySize`), called when a
+    command first needs a player, so that starting the engine and changing the size load no
+    net; such a function must play every size.
+    """
+
+    def __init__(self, agent: Agent | Callable[[int], Agent], size: int = 19,
+                 komi: float = 7.5, ruleset: Ruleset = CHINESE):
+        self.players = None if hasattr(agent, "select_move") else agent
+        self.fixed_agent = agent if self.players is None else None
+        if self.players is None:
+            check_board_size(agent, size)  # ValueError: the caller's to report
         self.komi = float(komi)
         self.ruleset = ruleset
         self.state = GameState(check_size(size), self.komi, ruleset)
@@ -163,9 +172,18 @@ class GtpEngine:
     def _vertices(self, moves) -> str:
         return " ".join(to_gtp(int(m), self.state.size) for m in moves)
 
+    @property
+    def agent(self) -> Agent:
+        """The player for the board as it is now."""
+        if self.players is not None:
+            return self.players(self.state.size)
+        return self.fixed_agent
+
     def _check_size(self, size: int) -> None:
+        if self.players is not None:  # a player for every size
+            return
         try:
-            check_board_size(self.agent, size)
+            check_board_size(self.fixed_agent, size)
         except ValueError as e:
             raise GtpError(f"unacceptable size ({e})") from None
 
