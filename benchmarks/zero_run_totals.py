@@ -31,6 +31,14 @@ def shard_counts(run: Path, first: int, last: int) -> tuple[int, int]:
     return games, positions
 
 
+def first_last_ten(values: list[float]) -> str:
+    """Means of the first and of the last ten values, as ``a / b``; ``-`` when none."""
+    if not values:
+        return "-"
+    first, last = values[:10], values[-10:]
+    return f"{sum(first) / len(first):.3f} / {sum(last) / len(last):.3f}"
+
+
 def totals(run: Path, first: int, last: int) -> list[str]:
     metrics = run / "metrics.jsonl"
     if not metrics.is_file():
@@ -72,12 +80,9 @@ def totals(run: Path, first: int, last: int) -> list[str]:
              f"{train[0]['policy_entropy']:.3f} → {train[-1]['policy_entropy']:.3f}"),
             ("value loss first → last",
              f"{train[0]['value_loss']:.3f} → {train[-1]['value_loss']:.3f}"),
-            ("fresh-game value MSE, mean of first / last 10",
-             f"{sum(mse[:10]) / len(mse[:10]):.3f} / {sum(mse[-10:]) / len(mse[-10:]):.3f}"
-             if mse else "-"),
+            ("fresh-game value MSE, mean of first / last 10", first_last_ten(mse)),
             ("fresh-game search (root) value MSE, mean of first / last 10",
-             f"{sum(searched[:10]) / len(searched[:10]):.3f} / "
-             f"{sum(searched[-10:]) / len(searched[-10:]):.3f}" if searched else "-"),
+             first_last_ten(searched)),
             ("loop GNU Go games won", f"{sum(e['wins'] for e in gnugo):g} of "
                                       f"{sum(e['games'] for e in gnugo)}")]
     return ["| figure | value |", "|---|---|"] + [f"| {k} | {v} |" for k, v in rows]
