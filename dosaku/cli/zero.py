@@ -19,11 +19,16 @@ def add_parser(commands) -> None:
     run = steps.add_parser("run", help="run or resume generations in a run folder")
     run.add_argument("--config", type=Path, default=None, help="TOML preset (configs/*.toml)")
     run.add_argument("--run-dir", type=Path, required=True, help="the run folder")
+    fields = run.add_argument_group(
+        "config fields", "any field of the preset, for this run (it is saved in the run "
+        "folder's config.json; e.g. --generations 100 to go on, --workers 1)")
     for f in dataclasses.fields(ZeroConfig):
         kind = {"bool": lambda t: t.lower() in ("1", "true", "yes")}.get(f.type, None)
         kind = kind or {"int": int, "float": float, "str": str}.get(f.type, str)
-        run.add_argument(f"--{f.name.replace('_', '-')}", dest=f.name, type=kind, default=None,
-                         help=argparse.SUPPRESS)
+        default = f.default if f.default is not dataclasses.MISSING else None
+        fields.add_argument(f"--{f.name.replace('_', '-')}", dest=f.name, type=kind,
+                            default=None, metavar=f.type.upper().split(" ")[0],
+                            help=f"built-in default: {default}")
     run.set_defaults(run=run_zero_command)
     plot = steps.add_parser("plot", help="draw loss and Elo curves of a run to PNG")
     plot.add_argument("run_dir", type=Path)

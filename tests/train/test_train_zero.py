@@ -352,3 +352,17 @@ def test_every_zero_preset_loads_and_its_starting_points_are_in_the_repository(p
         assert (ROOT / cfg.init_model).is_file(), cfg.init_model
     if cfg.init_data:
         assert any((ROOT / cfg.init_data / "shards").glob("*.npz")), cfg.init_data
+
+
+def test_zero_run_help_lists_every_config_field_as_an_override(capsys):
+    """The preset's fields are command-line overrides (how a run goes on past its preset's
+    generations, or drops its learning rate); ``--help`` must show them, with defaults."""
+    from dosaku.cli.main import main
+    from dosaku.train.zero.config import ZeroConfig
+
+    with pytest.raises(SystemExit):
+        main(["zero", "run", "--help"])
+    shown = capsys.readouterr().out
+    for f in dataclasses.fields(ZeroConfig):
+        assert f"--{f.name.replace('_', '-')}" in shown
+    assert "built-in default: 0.25" in shown  # noise_fraction's
