@@ -29,7 +29,12 @@ def resigned_games(folder: Path, player: str) -> list[dict]:
             if line.strip()]
     resigned = []
     for row in rows:
-        side = "B" if row["black"].startswith(player) else "W"
+        sides = [c for c, key in (("B", "black"), ("W", "white")) if row[key].startswith(player)]
+        if len(sides) != 1:  # the audited side must be one colour, never both or neither
+            raise ValueError(f"{folder / 'results.jsonl'}: game {row['index']}: "
+                             f"{'both' if sides else 'neither'} of {row['black']!r} and "
+                             f"{row['white']!r} start with --player {player!r}")
+        side = sides[0]
         if row["reason"] == "resign" and row["winner"] not in (side, None):
             resigned.append(row | {"side": side})
     return sorted(resigned, key=lambda r: r["index"])
@@ -60,7 +65,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--player", default="zero", help="spec prefix of the audited side")
     parser.add_argument("--referee", default=GNUGO, help="GTP command of the scoring engine")
     args = parser.parse_args(argv)
-    print("\n".join(audit(args.folder, args.player, args.referee)))
+    try:
+        print("\n".join(audit(args.folder, args.player, args.referee)))
+    except ValueError as e:
+        parser.exit(2, f"resign_audit: {e}\n")
 
 
 if __name__ == "__main__":

@@ -40,6 +40,14 @@ def test_only_the_players_own_resignations_are_audited(tmp_path):
     assert [(g["index"], g["side"]) for g in games] == [(0, "B"), (1, "W")]
 
 
+def test_a_player_prefix_that_names_no_side_or_both_is_refused(tmp_path):
+    folder = match_folder(tmp_path)
+    with pytest.raises(ValueError, match="game 0: neither"):
+        audit_module().resigned_games(folder, "puct")
+    with pytest.raises(ValueError, match="game 0: both"):
+        audit_module().resigned_games(folder, "")
+
+
 @pytest.mark.skipif(not GNUGO.exists(), reason="GNU Go not installed (apt-get install gnugo)")
 def test_the_referee_judges_each_resignation(tmp_path):
     """One black stone in the centre against 7.5 komi: GNU Go gives the board to Black, so
