@@ -15,7 +15,8 @@ import torch
 
 from dosaku.nets import create_model, load_model
 from dosaku.search.evaluator import UniformEvaluator
-from dosaku.train.zero.buffer import ReplayWindow, read_shard, write_shard
+from dosaku.train.zero.buffer import (ReplayWindow, read_shard, shard_generation, shard_paths,
+                                     write_shard)
 from dosaku.train.zero.config import ZeroConfig, load_config
 from dosaku.train.zero.loop import RunFolder, run_zero
 from dosaku.train.zero.selfplay import play_games
@@ -255,6 +256,22 @@ def test_a_new_net_is_bootstrapped_on_another_runs_games(tmp_path):
     # the window: this run's 4 games topped up with the first run's 4
     assert gen1["window_games"] == 2 * TINY.games_per_generation
     assert load_model(folder.model_path(1)).config.channels == 16
+
+
+def test_init_data_last_keeps_the_other_runs_later_games_out(tmp_path):
+    first = tmp_path / "first"
+    run_zero(load_config(ROOT / "configs" / "zero_tiny.toml", generations=2), first)
+    assert {shard_generation(p) for p in shard_paths(first / "shards")} == {1, 2}
+    window = ReplayWindow.load(tmp_path / "none", 100, first / "shards", older_last=1)
+    assert window.games == TINY.games_per_generation  # generation 1's games, not 2's
+    assert ReplayWindow.load(tmp_path / "none", 100, first / "shards").games == \
+        2 * TINY.games_per_generation
+    cfg = load_config(ROOT / "configs" / "zero_tiny.toml", generations=1,
+                      init_data=str(first), init_data_last=1)
+    run_zero(cfg, tmp_path / "second")
+    gen1, = [e for e in RunFolder(tmp_path / "second").entries()
+             if e["phase"] == "train" and e["generation"] == 1]
+    assert gen1["window_games"] == 2 * TINY.games_per_generation  # own 4 + first's gen-1 4
 
 
 def test_bad_init_data_is_refused_before_the_folder_is_written(tmp_path):

@@ -135,11 +135,14 @@ class ReplayWindow:
     """float32 (P,): the full searches' root values; None = z alone is known."""
 
     @classmethod
-    def load(cls, folder: Path, window_games: int, *older: Path) -> ReplayWindow:
+    def load(cls, folder: Path, window_games: int, *older: Path,
+             older_last: int | None = None) -> ReplayWindow:
         """The newest shards of ``folder`` covering ``window_games`` games; if it holds
-        fewer, topped up with the newest shards of each ``older`` folder in turn (a run
-        bootstrapped from another run's data, see ``ZeroConfig.init_data``)."""
-        newest_first = [p for f in (folder, *older) for p in reversed(shard_paths(f))]
+        fewer, topped up with the newest shards of each ``older`` folder in turn, of
+        generations up to ``older_last`` if given (a run bootstrapped from another run's
+        data, see ``ZeroConfig.init_data`` and ``init_data_last``)."""
+        newest_first = [*reversed(shard_paths(folder)),
+                        *(p for f in older for p in reversed(shard_paths(f, last=older_last)))]
         if not newest_first:
             raise FileNotFoundError(f"no self-play shards in {folder}")
         return cls.from_shards(newest_first, window_games)

@@ -128,6 +128,11 @@ class ZeroConfig:
     topped up with that run's newest games. With ``init_steps`` this is how KataGo moved to a
     larger net mid-run (Wu 2019, section 3): a new net is first trained on the existing games,
     then takes over self-play. "" = the run's own games only."""
+    init_data_last: int = 0
+    """The newest generation of ``init_data``'s games the window may read (0 = all): a run
+    started from that run's generation-N checkpoint sets N, so it learns from the games that
+    existed when the checkpoint was written and not from that run's later ones (a fair A/B
+    against the parent run continued from the same checkpoint)."""
     init_steps: int = 0
     """Optimizer steps on ``init_data``'s window before generation 0 is saved (0 = none;
     about ``samples_per_position`` × its positions / ``batch_size`` sees each a few times)."""

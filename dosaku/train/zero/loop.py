@@ -180,6 +180,11 @@ def init_data_shards(cfg: ZeroConfig) -> tuple[Path, ...]:
     return (folder / "shards" if (folder / "shards").is_dir() else folder,)
 
 
+def init_data_last(cfg: ZeroConfig) -> int | None:
+    """The newest generation of ``init_data`` the window reads (None = all)."""
+    return cfg.init_data_last or None
+
+
 def check_init_data(cfg: ZeroConfig, model: GoNet) -> tuple[Path, ...]:
     """:func:`init_data_shards`, or ValueError if ``init_steps`` has no data, or the folder
     holds no shards or planes ``model`` could not read."""
@@ -187,9 +192,11 @@ def check_init_data(cfg: ZeroConfig, model: GoNet) -> tuple[Path, ...]:
         raise ValueError("init_steps needs init_data: the games to train generation 0 on")
     older = init_data_shards(cfg)
     for folder in older:
-        paths = shard_paths(folder)
+        paths = shard_paths(folder, last=init_data_last(cfg))
         if not paths:
-            raise ValueError(f"init_data {cfg.init_data}: no self-play shards there")
+            raise ValueError(f"init_data {cfg.init_data}: no self-play shards there"
+                             + (f" up to generation {cfg.init_data_last}"
+                                if cfg.init_data_last else ""))
         planes = read_shard(paths[-1])[0]
         n = model.config.board_size
         expected = (model.config.in_planes, n, n)
@@ -219,7 +226,8 @@ def bootstrap(cfg: ZeroConfig, run: RunFolder, model: GoNet, older: tuple[Path, 
     generation 0's, so generation 1 goes on from it. Returns provenance to record."""
     trainer = Trainer(model, cfg)
     trainer.set_generation(0)
-    window = ReplayWindow.load(run.shards, cfg.window_games, *older)
+    window = ReplayWindow.load(run.shards, cfg.window_games, *older,
+                               older_last=init_data_last(cfg))
     rng = np.random.default_rng(cfg.seed * 7919)
     means = fit(trainer, window, cfg.init_steps, rng, writer, 0, "gen 0 bootstrap")
     trainer.save_optimizer(run.optimizer_path(0))
@@ -452,7 +460,8 @@ def train(cfg: ZeroConfig, run: RunFolder, generation: int, writer) -> GoNet:
     if previous_optimizer.exists():
         trainer.load_optimizer(previous_optimizer)
     lr = trainer.set_generation(generation)
-    window = ReplayWindow.load(run.shards, cfg.window_games, *init_data_shards(cfg))
+    window = ReplayWindow.load(run.shards, cfg.window_games, *init_data_shards(cfg),
+                               older_last=init_data_last(cfg))
     rng = np.random.default_rng(cfg.seed * 7919 + generation)
     steps = train_steps(cfg, run, generation)
     means = fit(trainer, window, steps, rng, writer, trained_before(run, generation),
