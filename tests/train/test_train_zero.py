@@ -272,6 +272,8 @@ def test_init_data_last_keeps_the_other_runs_later_games_out(tmp_path):
     gen1, = [e for e in RunFolder(tmp_path / "second").entries()
              if e["phase"] == "train" and e["generation"] == 1]
     assert gen1["window_games"] == 2 * TINY.games_per_generation  # own 4 + first's gen-1 4
+    with pytest.raises(ValueError, match="init_data_last -1: a generation"):
+        run_zero(dataclasses.replace(cfg, init_data_last=-1), tmp_path / "third")
 
 
 def test_bad_init_data_is_refused_before_the_folder_is_written(tmp_path):
@@ -282,6 +284,9 @@ def test_bad_init_data_is_refused_before_the_folder_is_written(tmp_path):
         run_zero(cfg, tmp_path / "run")
     with pytest.raises(ValueError, match="init_steps needs init_data"):
         run_zero(load_config(ROOT / "configs" / "zero_tiny.toml", init_steps=5),
+                 tmp_path / "run")
+    with pytest.raises(ValueError, match="init_data_last needs init_data"):
+        run_zero(load_config(ROOT / "configs" / "zero_tiny.toml", init_data_last=3),
                  tmp_path / "run")
     first = tmp_path / "first"
     run_zero(load_config(ROOT / "configs" / "zero_tiny.toml", generations=1), first)

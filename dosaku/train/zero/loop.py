@@ -186,10 +186,16 @@ def init_data_last(cfg: ZeroConfig) -> int | None:
 
 
 def check_init_data(cfg: ZeroConfig, model: GoNet) -> tuple[Path, ...]:
-    """:func:`init_data_shards`, or ValueError if ``init_steps`` has no data, or the folder
-    holds no shards or planes ``model`` could not read."""
+    """:func:`init_data_shards`, or ValueError if ``init_steps`` or ``init_data_last`` has no
+    data to apply to, or the folder holds no shards (up to ``init_data_last``) or planes
+    ``model`` could not read."""
     if cfg.init_steps > 0 and not cfg.init_data:
         raise ValueError("init_steps needs init_data: the games to train generation 0 on")
+    if cfg.init_data_last and not cfg.init_data:
+        raise ValueError("init_data_last needs init_data: the run whose games it caps")
+    if cfg.init_data_last < 0:
+        raise ValueError(f"init_data_last {cfg.init_data_last}: a generation of init_data's "
+                         f"run, or 0 for all of its games")
     older = init_data_shards(cfg)
     for folder in older:
         paths = shard_paths(folder, last=init_data_last(cfg))
