@@ -373,7 +373,8 @@ def test_every_zero_preset_loads_and_its_starting_points_are_in_the_repository(p
     if cfg.init_model:
         assert (ROOT / cfg.init_model).is_file(), cfg.init_model
     if cfg.init_data:
-        assert any((ROOT / cfg.init_data / "shards").glob("*.npz")), cfg.init_data
+        assert shard_paths(ROOT / cfg.init_data / "shards", last=cfg.init_data_last or None), \
+            (cfg.init_data, cfg.init_data_last)
 
 
 def test_zero_run_help_lists_every_config_field_as_an_override(capsys):

@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
 from ..choices import TRAIN_DEVICES, TRAIN_PRECISIONS
+from ..preset import load_preset
 
 DEFAULT_GAMES = ("../shared/data/games/tom-9d-2003-2011.sgf.gz",
                  "../shared/data/games/tygem-9d-2016-06-07.sgf.gz")
@@ -299,23 +299,9 @@ is in TensorBoard's ``train/learning_rate``)."""
 
 def load_config(kind: type[Config], path: str | Path | None = None,
                 **overrides: Any) -> Config:
-    """``kind`` from a TOML preset (flat keys) plus overrides (None values ignored).
-
-    Raises ValueError naming unknown keys.
-    """
-    values: dict[str, Any] = {}
-    if path is not None:
-        with open(path, "rb") as f:
-            values.update(tomllib.load(f))
-    values.update({k: v for k, v in overrides.items() if v is not None})
-    known = {f.name for f in dataclasses.fields(kind)}
-    unknown = sorted(set(values) - known)
-    if unknown:
-        raise ValueError(f"unknown {kind.__name__} field(s) {', '.join(unknown)}"
-                         + (f" in {path}" if path else ""))
-    if "games" in values:
-        values["games"] = tuple(values["games"])
-    return kind(**values)
+    """``kind`` from a TOML preset (flat keys) plus overrides (None values ignored); unknown
+    keys and values of the wrong type are errors (:func:`dosaku.train.preset.load_preset`)."""
+    return load_preset(kind, path, **overrides)
 
 
 def to_json(cfg: DataConfig | SelfPlayConfig) -> str:

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from ..choices import check_train_device, check_train_precision
+from ..preset import load_preset
 
 
 @dataclass(frozen=True)
@@ -181,18 +181,9 @@ schedule, which Leela Zero and KataGo lowered by hand mid-run (each generation's
 
 
 def load_config(path: str | Path | None = None, **overrides: Any) -> ZeroConfig:
-    """ZeroConfig from a TOML preset (flat keys) plus overrides; unknown keys are errors."""
-    values: dict[str, Any] = {}
-    if path is not None:
-        with open(path, "rb") as f:
-            values.update(tomllib.load(f))
-    values.update({k: v for k, v in overrides.items() if v is not None})
-    known = {f.name for f in dataclasses.fields(ZeroConfig)}
-    unknown = sorted(set(values) - known)
-    if unknown:
-        raise ValueError(f"unknown ZeroConfig field(s) {', '.join(unknown)}"
-                         + (f" in {path}" if path else ""))
-    return ZeroConfig(**values)
+    """ZeroConfig from a TOML preset (flat keys) plus overrides; unknown keys and values of
+    the wrong type are errors (:func:`dosaku.train.preset.load_preset`)."""
+    return load_preset(ZeroConfig, path, **overrides)
 
 
 def config_from_json(text: str) -> ZeroConfig:
