@@ -4,6 +4,16 @@
 #
 #   LEASE_S=580 OUT=/some/folder bash device/sl_gpu.sh     (repository root, on the GPU host)
 #
+# To extend a committed run instead of starting one (no tests, no probe: the rate is known),
+# pack it first (its Adam moments in bf16, so that run and games fit the 64 MiB a call carries),
+# carry .gpu and .whl, and keep training/ out of the working tree that travels (a
+# `git sparse-checkout set --no-cone '/*' '!/training/' '!/benchmarks/' '!/docs/'` for the
+# call, `git sparse-checkout disable` after):
+#   python device/pack_run.py training/alphago-sl-gpu .gpu/sl-run                (here)
+#   RESUME=.gpu/sl-run STEPS=48000 LR=4.8e-3 HALVE=6000 LEASE_S=540 bash device/sl_gpu.sh
+# (the schedule is absolute in steps: lr = LR * 0.5 ** (step // HALVE), so these give 3e-4
+# from step 24,000 and halve it every 6,000 steps).
+#
 # 1. puts the 9-dan games where the configs look for them (../shared is not carried there;
 #    .gpu/games is) and the wheels of .whl/ (packages the host lacks) on PYTHONPATH;
 # 2. runs the CUDA tests (pytest -m gpu);
@@ -38,28 +48,38 @@ workers=$(( $(nproc) - 2 ))
 device=${DEVICE:-cuda}  # DEVICE=cpu: a dry run of this script on a machine without a GPU
 extra=${EXTRA:-}  # more flags for both runs (a dry run: EXTRA="--validation-games 2")
 
-echo "== CUDA tests"
-python3 -m pytest -q -p no:cacheprovider -m gpu tests/train/test_train_alphago_sl.py 2>&1 | tail -4
+if [ -n "${RESUME:-}" ]; then
+  rm -rf /tmp/sl && cp -r "$RESUME" /tmp/sl || exit 1
+  train_s=$(( start + lease - 40 - $(date +%s) ))
+  steps=$STEPS halve=$HALVE minutes=$(python3 -c "print(round($train_s / 60, 2))")
+  lr_flag="--learning-rate $LR"
+  echo "== resuming $RESUME at step $(ls /tmp/sl/checkpoints | grep -v optimizer | tail -1): \
+to $steps steps, lr $LR halved every $halve, $minutes min"
+else
+  echo "== CUDA tests"
+  python3 -m pytest -q -p no:cacheprovider -m gpu tests/train/test_train_alphago_sl.py 2>&1 | tail -4
 
-echo "== probe ($workers loader processes)"
-python3 -m dosaku.cli.main alphago sl --config configs/alphago_sl_gpu.toml --run-dir /tmp/probe \
-  --workers "$workers" --max-minutes 0.75 --validation-games 5 --validate-every 1000000 \
-  --checkpoint-every 1000000 --device "$device" $extra 2>&1 | tr '\r' '\n' | tail -4
-rate=$(python3 -c "import json; print(json.loads(open('/tmp/probe/metrics.jsonl').read()\
+  echo "== probe ($workers loader processes)"
+  python3 -m dosaku.cli.main alphago sl --config configs/alphago_sl_gpu.toml --run-dir /tmp/probe \
+    --workers "$workers" --max-minutes 0.75 --validation-games 5 --validate-every 1000000 \
+    --checkpoint-every 1000000 --device "$device" $extra 2>&1 | tr '\r' '\n' | tail -4
+  rate=$(python3 -c "import json; print(json.loads(open('/tmp/probe/metrics.jsonl').read()\
 .splitlines()[-1])['positions_per_s'])") || exit 1
-train_s=$(( start + lease - 40 - $(date +%s) ))
-read -r steps halve minutes < <(python3 -c "
+  train_s=$(( start + lease - 40 - $(date +%s) ))
+  read -r steps halve minutes < <(python3 -c "
 s = max(int($rate * ($train_s - 25) / 256), 8); print(s, -(-s // 4), round($train_s / 60, 2))")
-echo "== probe: $rate positions/s; run: $steps steps, lr halved every $halve, $minutes min"
+  lr_flag=""
+  echo "== probe: $rate positions/s; run: $steps steps, lr halved every $halve, $minutes min"
+fi
 nvidia-smi --query-gpu=utilization.gpu,memory.used --format=csv,noheader -l 60 &
 smi=$!
 
 echo "== run"
 python3 -m dosaku.cli.main alphago sl --config configs/alphago_sl_gpu.toml --run-dir /tmp/sl \
-  --workers "$workers" --steps "$steps" --lr-halve-every "$halve" --max-minutes "$minutes" \
+  --workers "$workers" --steps "$steps" --lr-halve-every "$halve" --max-minutes "$minutes" $lr_flag \
   --device "$device" $extra 2>&1 | tr '\r' '\n' | awk '/^sl: / {n++; if (n % 200) next} {print}'
 kill $smi 2>/dev/null
 cat /tmp/sl/metrics.jsonl
 (cd /tmp && tar cf - --exclude=sl/model.safetensors sl | split -b 15M - "$out/sl_run.tar.part-")
-cp /tmp/probe/metrics.jsonl "$out/probe_metrics.jsonl"
+[ -e /tmp/probe/metrics.jsonl ] && cp /tmp/probe/metrics.jsonl "$out/probe_metrics.jsonl"
 ls -la "$out"; echo "== done in $(( $(date +%s) - start )) s"
