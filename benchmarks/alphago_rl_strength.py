@@ -17,7 +17,7 @@ Games: 19x19, komi 7.5, colours alternating, capped at ``max_moves`` and scored 
 cleanup playouts of ``configs/alphago_rl.toml`` (:mod:`dosaku.train.alphago.selfplay`).
 
 Run: ``python benchmarks/alphago_rl_strength.py training/alphago-rl-r2/model.safetensors
-[--sl dosaku/models/alphago_19x19/policy.safetensors] [--games 40]``.
+[--sl training/alphago-sl-small/model.safetensors] [--games 40]``.
 """
 
 from __future__ import annotations
@@ -88,7 +88,7 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("rl", type=Path)
     parser.add_argument("--sl", type=Path,
-                        default=Path("dosaku/models/alphago_19x19/policy.safetensors"))
+                        default=Path("training/alphago-sl-small/model.safetensors"))
     parser.add_argument("--config", type=Path, default=Path("configs/alphago_rl.toml"))
     parser.add_argument("--games", type=int, default=40)
     parser.add_argument("--opening", type=int, default=8)

@@ -88,7 +88,8 @@ def floor_table(rl: PolicyPlayer, starts: list, us: np.ndarray, repeats: int,
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sl", type=Path, default=MODELS / "policy.safetensors")
+    parser.add_argument("--sl", type=Path,
+                        default=Path("training/alphago-sl-small/model.safetensors"))
     parser.add_argument("--rl", type=Path, default=MODELS / "rl_policy.safetensors")
     parser.add_argument("--temperatures", default="1,0.5")
     parser.add_argument("--positions", type=int, default=48)

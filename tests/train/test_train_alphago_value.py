@@ -119,6 +119,23 @@ def test_the_presets_name_real_fields():
     assert GameState(5).move_number == 0
 
 
+def test_the_presets_nets_exist_and_the_trunk_fits():
+    """The shipped SL policy changed size (6 x 64 -> 13 x 192); the presets that started from
+    the 6 x 64 net name its run folder, so a resumed or repeated run reads the same bytes and
+    ``init_trunk`` fits the value net's blocks and channels."""
+    from pathlib import Path
+
+    from dosaku.nets import read_header
+    root = Path(__file__).resolve().parents[2]
+    for name in ("alphago_value.toml", "alphago_value_greedy.toml"):
+        cfg = load_config(ValueConfig, root / "configs" / name)
+        for path in (cfg.sl_model, cfg.rl_model, cfg.init_trunk):
+            assert not path or (root / path).is_file(), f"{name}: {path} missing"
+        if cfg.init_trunk:
+            trunk = read_header(root / cfg.init_trunk)["model"]
+            assert (trunk["blocks"], trunk["channels"]) == (cfg.blocks, cfg.channels), name
+
+
 def test_an_int8_sampler_samples_nearly_fp32s_distribution_and_trains_nothing():
     from dosaku.train.alphago.selfplay import with_int8_sampler
 
