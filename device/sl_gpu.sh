@@ -49,6 +49,7 @@ device=${DEVICE:-cuda}  # DEVICE=cpu: a dry run of this script on a machine with
 extra=${EXTRA:-}  # more flags for both runs (a dry run: EXTRA="--validation-games 2")
 
 if [ -n "${RESUME:-}" ]; then
+  : "${STEPS:?RESUME needs STEPS}" "${LR:?RESUME needs LR}" "${HALVE:?RESUME needs HALVE}"
   rm -rf /tmp/sl && cp -r "$RESUME" /tmp/sl || exit 1
   train_s=$(( start + lease - 40 - $(date +%s) ))
   steps=$STEPS halve=$HALVE minutes=$(python3 -c "print(round($train_s / 60, 2))")
