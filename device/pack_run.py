@@ -22,15 +22,18 @@ import torch
 from safetensors import safe_open
 from safetensors.torch import save_file
 
+from dosaku.train.alphago.run_folder import RunFolder
+
 
 def pack(run: Path, out: Path) -> Path:
     """Copy ``run``'s newest checkpoint into ``out``; the packed optimizer file's path."""
-    steps = sorted(p for p in (run / "checkpoints").glob("step*.safetensors")
-                   if not p.name.endswith(".optimizer.safetensors"))
-    if not steps:
-        raise SystemExit(f"{run}: no checkpoints/stepNNNNNNNN.safetensors to pack")
-    newest = steps[-1]
-    optimizer = newest.with_name(newest.name.replace(".safetensors", ".optimizer.safetensors"))
+    if run.resolve() == out.resolve() or run.resolve().is_relative_to(out.resolve()):
+        raise SystemExit(f"{out}: would replace the run {run} itself; name another folder")
+    folder = RunFolder(run)
+    step = folder.latest_step()
+    if step == 0:
+        raise SystemExit(f"{run}: no complete checkpoint (checkpoints/stepNNNNNNNN) to pack")
+    newest, optimizer = folder.model_path(step), folder.optimizer_path(step)
     if out.exists():
         shutil.rmtree(out)
     (out / "checkpoints").mkdir(parents=True)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import importlib.util
 from pathlib import Path
 
+import pytest
 import torch
 from safetensors import safe_open
 
@@ -46,6 +47,9 @@ def test_a_packed_run_halves_the_moments_and_resumes(tmp_path):
     assert target.stat().st_size < 0.75 * original.stat().st_size
 
     resumed = run_sl(tiny(tmp_path / "g.sgf.gz", steps=6), packed)
+    with pytest.raises(SystemExit, match="would replace the run"):
+        load_pack_run().pack(run_dir, tmp_path)  # never deletes the run it packs
+    assert (run_dir / "checkpoints" / target.name).is_file()
     folder = RunFolder(packed)
     assert resumed["step"] == 6 and folder.steps() == [4, 6]
     assert [e["step"] for e in folder.entries()] == [2, 4, 6]  # its log travelled too
