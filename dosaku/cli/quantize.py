@@ -97,7 +97,7 @@ def run_quantize(args: argparse.Namespace) -> int:
                                              play_precision_match)
     from dosaku.nets import load_model
     from dosaku.nets.inference import GateRecord, sidecar, write_calibration, write_record
-    from dosaku.nets.inference.gate import machine
+    from dosaku.nets.inference.gate import file_sha256, machine
 
     torch.set_num_threads(1)
     net = load_model(args.model)
@@ -109,7 +109,8 @@ def run_quantize(args: argparse.Namespace) -> int:
     say(f"{len(calibration)} calibration and {len(held_out)} held-out positions from {where}")
     candidates = measure_candidates(net, calibration, held_out, seconds=args.speed_seconds,
                                     qat_steps=args.qat_steps, progress=say)
-    record = GateRecord(str(args.model), machine(), candidates, where)
+    record = GateRecord(str(args.model), machine(), candidates, where,
+                        file_sha256(args.model))
     write_record(record, sidecar(args.model, "gate.json"))
     report = [f"dosaku quantize {args.model}: {len(held_out)} held-out positions from "
               f"{where}; one thread; torch {torch.__version__}", gate_table(candidates)]

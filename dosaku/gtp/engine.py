@@ -73,9 +73,10 @@ class GtpEngine:
 
     def __init__(self, agent: Agent | Callable[[int], Agent], size: int = 19,
                  komi: float = 7.5, ruleset: Ruleset = CHINESE):
-        self.players = None if hasattr(agent, "select_move") else agent
-        self.fixed_agent = agent if self.players is None else None
-        if self.players is None:
+        self.one_agent = hasattr(agent, "select_move")
+        """True for one Agent (which may refuse sizes), False for a player of every size."""
+        self.players: Callable[[int], Agent] = (lambda _size: agent) if self.one_agent else agent
+        if self.one_agent:
             check_board_size(agent, size)  # ValueError: the caller's to report
         self.komi = float(komi)
         self.ruleset = ruleset
@@ -175,15 +176,13 @@ class GtpEngine:
     @property
     def agent(self) -> Agent:
         """The player for the board as it is now."""
-        if self.players is not None:
-            return self.players(self.state.size)
-        return self.fixed_agent
+        return self.players(self.state.size)
 
     def _check_size(self, size: int) -> None:
-        if self.players is not None:  # a player for every size
+        if not self.one_agent:  # a player for every size
             return
         try:
-            check_board_size(self.fixed_agent, size)
+            check_board_size(self.players(size), size)
         except ValueError as e:
             raise GtpError(f"unacceptable size ({e})") from None
 

@@ -70,10 +70,11 @@ def test_impossible_combinations_are_refused(tiny_net):
         NetEvaluator(tiny_net, backend="tensorrt")
 
 
-def gate_record(path, speeds: dict[tuple[str, str], float], here=None):
+def gate_record(path, speeds: dict[tuple[str, str], float], here=None, sha256=""):
     candidates = [Candidate(b, p, Agreement(10, 1.0, 0.0, 0.0, 1.0), True, {8: s})
                   for (b, p), s in speeds.items()]
-    write_record(GateRecord(str(path), here or machine(), candidates), sidecar(path, "gate.json"))
+    write_record(GateRecord(str(path), here or machine(), candidates, model_sha256=sha256),
+                 sidecar(path, "gate.json"))
 
 
 def test_auto_takes_the_fastest_that_passed_here(tiny_net, calibration, tmp_path):
@@ -86,9 +87,25 @@ def test_auto_takes_the_fastest_that_passed_here(tiny_net, calibration, tmp_path
     assert (chosen.backend, chosen.precision) == ("torch", "int8")
     only_fp32 = NetEvaluator(path, backend="auto", precision="fp32")
     assert (only_fp32.backend, only_fp32.precision) == ("onnxruntime", "fp32")
-    gate_record(path, {("torch", "int8"): 900.0}, here={**machine(), "cpu": "elsewhere"})
-    elsewhere = NetEvaluator(path, backend="auto", precision="auto")
-    assert (elsewhere.backend, elsewhere.precision) == ("torch", "fp32")
+    sidecar(path, "gate.json").unlink()
+    for other in ({"cpu": "elsewhere"}, {"isa": "avx2 fma"}):  # another CPU, or the same name
+        gate_record(path, {("torch", "int8"): 900.0}, here={**machine(), **other})
+        elsewhere = NetEvaluator(path, backend="auto", precision="auto")
+        assert (elsewhere.backend, elsewhere.precision) == ("torch", "fp32")
+
+
+def test_auto_ignores_a_record_measured_on_other_weights(tiny_net, calibration, tmp_path):
+    from dosaku.nets.inference.gate import file_sha256
+
+    path = save_model(tiny_net, tmp_path / "net.safetensors")
+    write_calibration(calibration, sidecar(path, "calibration.npz"))
+    gate_record(path, {("onnxruntime", "fp32"): 300.0}, sha256=file_sha256(path))
+    assert NetEvaluator(path, backend="auto", precision="auto").backend == "onnxruntime"
+    with torch.no_grad():
+        retrained = create_model("resnet_b1c8", board_size=5).eval()
+    save_model(retrained, path)  # the same file name, other weights: the record is stale
+    stale = NetEvaluator(path, backend="auto", precision="auto")
+    assert (stale.backend, stale.precision) == ("torch", "fp32")
 
 
 def runs(agent) -> tuple[str, str]:

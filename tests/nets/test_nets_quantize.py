@@ -4,6 +4,8 @@ Tiny nets with random weights on 5x5, calibrated on random binary planes: the po
 every family converts, keeps its output shapes and stays close to fp32, not the speed."""
 
 import importlib
+import json
+from dataclasses import asdict
 
 import numpy as np
 import pytest
@@ -13,7 +15,7 @@ from dosaku.nets import create_model
 from dosaku.nets.inference import (GATE, Agreement, GateRecord, OnnxRunner, TorchRunner,
                                    agreement, finetune_int8, quantize, read_record, sidecar,
                                    write_record)
-from dosaku.nets.inference.gate import Candidate, machine
+from dosaku.nets.inference.gate import SPEED_FLAGS, Candidate, machine, read_records
 from dosaku.nets.inference.onnx_runtime import export_onnx, onnx_header
 
 TINY = {
@@ -147,16 +149,47 @@ def test_gate_record_picks_the_fastest_that_passed_on_this_machine(tmp_path):
         candidate("onnxruntime", "int8", True, {1: 900.0, 64: 2000.0}),
         candidate("torch", "int8", True, {1: 300.0, 64: 9000.0}),
         candidate("torch", "bf16", False, {1: 5000.0, 64: 50000.0}),
-    ])
+    ], model_sha256="ab" * 32)
     path = write_record(record, tmp_path / "m.gate.json")
     again = read_record(path)
     assert again == record
+    assert again.fastest(1, sha256="cd" * 32) is None  # other weights
+    assert again.fastest(1, sha256="ab" * 32) is not None
     assert (again.fastest(1).backend, again.fastest(1).precision) == ("onnxruntime", "int8")
     assert again.fastest(48).precision == "int8" and again.fastest(48).backend == "torch"
     assert again.fastest(8, here={**machine(), "cpu": "another"}) is None
     (tmp_path / "bad.json").write_text("{}")
     with pytest.raises(ValueError, match="gate record"):
         read_record(tmp_path / "bad.json")
+
+
+def test_a_gate_file_keeps_one_record_per_machine_of_the_same_weights(tmp_path):
+    path = tmp_path / "m.gate.json"
+    elsewhere = {**machine(), "isa": "avx2 fma"}  # same CPU name, fewer instruction sets
+    there = GateRecord("m", elsewhere, [candidate("torch", "bf16", True, {8: 174.0})],
+                       model_sha256="ab" * 32)
+    here = GateRecord("m", machine(), [candidate("torch", "fp32", True, {8: 20.0})],
+                      model_sha256="ab" * 32)
+    write_record(there, path)
+    assert read_record(path) is None  # nothing measured on this machine yet
+    write_record(here, path)
+    assert read_record(path) == here and read_record(path, here=elsewhere) == there
+    assert read_records(path) == [there, here]
+    write_record(here, path)  # measured again here: replaces, does not pile up
+    assert read_records(path) == [there, here]
+    retrained = GateRecord("m", machine(), here.candidates, model_sha256="cd" * 32)
+    write_record(retrained, path)  # new weights: every older record is stale
+    assert read_records(path) == [retrained]
+    legacy = asdict(there)  # a file written before several records were kept
+    path.write_text(json.dumps(legacy))
+    assert read_records(path) == [there]
+
+
+def test_the_machine_names_its_instruction_sets():
+    isa = machine()["isa"].split()
+    assert set(isa) <= set(SPEED_FLAGS)
+    if "avx512_bf16" in open("/proc/cpuinfo").read():
+        assert "avx512_bf16" in isa
 
 
 def test_side_files_sit_beside_the_checkpoint(tmp_path):

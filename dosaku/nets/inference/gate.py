@@ -16,14 +16,17 @@ On held-out positions (not the calibration ones) both nets are run and compared:
 
 A candidate (backend, precision) *passes* when top-1 >= ``GATE.top1``, value MAE <=
 ``GATE.value_mae`` and KL <= ``GATE.kl``. The :class:`GateRecord` of a model (JSON beside the
-checkpoint, ``MODEL.gate.json``) keeps every candidate's figures and its positions/s per
-batch size measured on one machine; ``auto`` takes the fastest candidate that passed, at the
-batch size nearest the search's, and only if the record was measured on this machine (the
-same CPU model, core count and library versions: a speed ranking does not travel).
+checkpoint, ``MODEL.gate.json``, one record per machine) keeps every candidate's figures and
+its positions/s per batch size; ``auto`` takes the fastest candidate that passed, at the batch
+size nearest the search's, and only from the record measured on this machine (the same CPU
+model, instruction sets, core count and library versions: a speed ranking does not travel)
+and on these weights (the record keeps the checkpoint's SHA-256: a record left beside a file
+that was since overwritten, retrained or replaced says nothing about the new bytes).
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import platform
@@ -94,19 +97,36 @@ def agreement(reference: tuple[np.ndarray | None, np.ndarray | None],
     return Agreement(count, top1, kl, mae, near)
 
 
-def machine() -> dict[str, str]:
-    """What a speed ranking depends on: CPU model, cores, library versions."""
-    import onnxruntime
-    import torch
-    cpu = platform.processor()
+SPEED_FLAGS = ("avx2", "fma", "f16c", "avx512f", "avx512bw", "avx512_vnni", "avx512_bf16",
+               "avx512_fp16", "avx_vnni", "amx_tile", "amx_int8", "amx_bf16")
+"""CPU instruction sets the kernels' speed hinges on. Two machines with the same model name
+can differ here (a cloud 'AMD EPYC' with or without AVX-512): measured on a 2-core one with
+AVX2 only, bf16 ran at 0.7 positions/s where the record of one with AVX-512 BF16 said 174 (the
+13 x 192 policy net, batch 8), so a record that ignored them made the player 25x slower."""
+
+
+def cpu_info() -> tuple[str, str]:
+    """(model name, the :data:`SPEED_FLAGS` it has, space-separated) from /proc/cpuinfo."""
+    cpu, flags = platform.processor(), set()
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
+            key, _, value = line.partition(":")
+            if key.strip() == "model name" and cpu == platform.processor():
+                cpu = value.strip()
+            elif key.strip() == "flags" and not flags:
+                flags = set(value.split())
     except OSError:
         pass
-    return {"cpu": cpu, "cores": str(os.cpu_count()), "torch": torch.__version__,
+    return cpu, " ".join(f for f in SPEED_FLAGS if f in flags)
+
+
+def machine() -> dict[str, str]:
+    """What a speed ranking depends on: CPU model and instruction sets, cores, library
+    versions."""
+    import onnxruntime
+    import torch
+    cpu, isa = cpu_info()
+    return {"cpu": cpu, "isa": isa, "cores": str(os.cpu_count()), "torch": torch.__version__,
             "onnxruntime": onnxruntime.__version__}
 
 
@@ -133,12 +153,18 @@ class GateRecord:
     candidates: list[Candidate]
     held_out: str = ""
     """Where the held-out positions came from."""
+    model_sha256: str = ""
+    """SHA-256 of the checkpoint measured ('' in records written before it was kept)."""
 
-    def fastest(self, batch: int, here: dict[str, str] | None = None) -> Candidate | None:
+    def fastest(self, batch: int, here: dict[str, str] | None = None,
+                sha256: str | None = None) -> Candidate | None:
         """The fastest candidate that passed at the measured batch size nearest ``batch``;
-        None if none passed or the record was measured on another machine than ``here``
-        (default: this one)."""
+        None if none passed, the record was measured on another machine than ``here``
+        (default: this one), or on other weights than those whose digest is ``sha256``
+        (not checked when either digest is unknown)."""
         if self.machine != (here if here is not None else machine()):
+            return None
+        if sha256 and self.model_sha256 and sha256 != self.model_sha256:
             return None
         passed = [c for c in self.candidates if c.passed and c.speed]
         if not passed:
@@ -148,25 +174,52 @@ class GateRecord:
         return max(passed, key=lambda c: c.speed.get(nearest, 0.0))
 
 
+def file_sha256(path: str | PathLike) -> str:
+    """Hex SHA-256 of a file's bytes (what binds a gate record to one checkpoint)."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
 def write_record(record: GateRecord, path: str | PathLike) -> Path:
-    """Write ``record`` as JSON (atomically) and return the path."""
+    """Add ``record`` to the gate file at ``path`` (atomically) and return the path. The file
+    keeps one record per machine: this one replaces an earlier record of the same machine,
+    and records of other weights (another ``model_sha256``) are dropped as stale."""
     path = Path(path)
+    kept = [r for r in (read_records(path) if path.is_file() else [])
+            if r.machine != record.machine
+            and not (record.model_sha256 and r.model_sha256 != record.model_sha256)]
     tmp = path.with_suffix(path.suffix + ".tmp")
-    tmp.write_text(json.dumps(asdict(record), indent=1) + "\n")
+    tmp.write_text(json.dumps({"records": [asdict(r) for r in kept + [record]]}, indent=1)
+                   + "\n")
     tmp.replace(path)
     return path
 
 
-def read_record(path: str | PathLike) -> GateRecord:
-    """A record written by :func:`write_record`; ValueError if it is not one."""
+def read_records(path: str | PathLike) -> list[GateRecord]:
+    """Every record of a gate file (one per machine; a file written before several were kept
+    holds one); ValueError if it is not a gate file."""
     try:
         data = json.loads(Path(path).read_text())
-        candidates = [Candidate(c["backend"], c["precision"], Agreement(**c["agreement"]),
-                                bool(c["passed"]), {int(b): float(s)
-                                                    for b, s in c["speed"].items()},
-                                c.get("note", ""))
-                      for c in data["candidates"]]
-        return GateRecord(data["model"], dict(data["machine"]), candidates,
-                          data.get("held_out", ""))
-    except (KeyError, TypeError, json.JSONDecodeError) as e:
+        return [parse_record(r) for r in data["records"]] if "records" in data \
+            else [parse_record(data)]
+    except (KeyError, TypeError, AttributeError, json.JSONDecodeError) as e:
         raise ValueError(f"{path}: not a dosaku gate record ({e!r})") from None
+
+
+def read_record(path: str | PathLike, here: dict[str, str] | None = None) -> GateRecord | None:
+    """The record of a gate file measured on ``here`` (default: this machine), None if it
+    holds none; ValueError if it is not a gate file."""
+    here = here if here is not None else machine()
+    return next((r for r in read_records(path) if r.machine == here), None)
+
+
+def parse_record(data: dict) -> GateRecord:
+    candidates = [Candidate(c["backend"], c["precision"], Agreement(**c["agreement"]),
+                            bool(c["passed"]), {int(b): float(s) for b, s in c["speed"].items()},
+                            c.get("note", ""))
+                  for c in data["candidates"]]
+    return GateRecord(data["model"], dict(data["machine"]), candidates,
+                      data.get("held_out", ""), data.get("model_sha256", ""))

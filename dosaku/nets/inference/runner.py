@@ -34,7 +34,7 @@ from torch import nn
 from ..checkpoint import load_model
 from ..config import ModelConfig
 from ..model import GoNet
-from .gate import read_record
+from .gate import file_sha256, read_record
 from .onnx_runtime import ONNX_PRECISIONS, export_onnx, onnx_header, onnx_session
 from .quantize import PRECISIONS, check_precision, quantize
 
@@ -128,15 +128,15 @@ def resolve_auto(path: Path | None, backend: str, precision: str,
                  batch: int) -> tuple[str, str]:
     """Fill in ``auto`` from the model's gate record: the fastest candidate that passed at
     ``batch`` on this machine (restricted to the backend or precision given); fp32 on torch
-    when there is no record, none passed, or it was measured elsewhere."""
+    when there is no record, none passed, or it was measured elsewhere or on other weights."""
     record = None
     if path is not None and sidecar(path, "gate.json").is_file():
-        record = read_record(sidecar(path, "gate.json"))
+        record = read_record(sidecar(path, "gate.json"))  # this machine's, if any
     if record is not None:
         record.candidates = [c for c in record.candidates
                              if backend in ("auto", c.backend)
                              and precision in ("auto", c.precision)]
-        best = record.fastest(batch)
+        best = record.fastest(batch, sha256=file_sha256(path) if record.model_sha256 else None)
         if best is not None:
             return best.backend, best.precision
     return ("torch" if backend == "auto" else backend,
