@@ -35,7 +35,8 @@ int8 and auto read the files ``dosaku quantize`` keeps beside the checkpoint). B
 ``auto``: the fastest variant that passed the accuracy gate recorded for that checkpoint on
 this machine, and plain torch fp32 for a checkpoint with no record (or one measured on
 another machine). ``zero`` and ``alphago`` play with ``tidy_pass`` on and resign as their
-papers did (``resign_threshold`` -0.95 and -0.8; ``resign_threshold=-1`` never resigns).
+papers did (``resign_threshold`` -0.95 and -0.8, judged on a root of at least
+``resign_min_visits`` = 32 simulations; ``resign_threshold=-1`` never resigns).
 Model files are checked to exist when the spec is parsed and loaded for each game.
 
 A spec is a value: it is parsed once (errors name the bad part) and built into a fresh agent

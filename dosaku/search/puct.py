@@ -60,6 +60,10 @@ class SearchConfig:
     """ε of the root noise mix P = (1-ε)·p + ε·η; 0.25 in self-play, 0 in play."""
     resign_threshold: float = -1.0
     """Resign when the root's value falls below this (-1 = never)."""
+    resign_min_visits: int = 32
+    """...and only when the root's value averages at least this many simulations: a Q over a
+    handful is noise, not an evaluation. Without it the AlphaGo raw-policy player (visits=1,
+    λ=1: one rollout, Q = ±1) resigned 20 games of 20 against GNU Go within 11 moves."""
     min_pass_move: int = 0
     """Before this move number the pass is searched only where nothing else is legal. With the
     few visits of CPU self-play an early pass (ended by the opponent's pass and an exact
@@ -83,6 +87,9 @@ class SearchConfig:
     def __post_init__(self) -> None:
         if self.batch_size < 1:
             raise ValueError(f"batch_size must be at least 1, got {self.batch_size}")
+        if self.resign_min_visits < 0:
+            raise ValueError(f"resign_min_visits must not be negative, "
+                             f"got {self.resign_min_visits}")
         if self.expansion_threshold < 0:
             raise ValueError(f"expansion_threshold must not be negative, "
                              f"got {self.expansion_threshold}")
@@ -358,7 +365,8 @@ class Search:
         return int(root.moves[i])
 
     def should_resign(self) -> bool:
-        return self.root is not None and self.root.q() < self.config.resign_threshold
+        return (self.root is not None and self.root.visits >= self.config.resign_min_visits
+                and self.root.q() < self.config.resign_threshold)
 
 
 @njit(cache=True)

@@ -99,6 +99,11 @@ def test_an_alphago_player_resigns_a_lost_game_as_alphago_did(nets):
     assert agent.select_move(lost.copy()) == RESIGN
     never = build_agent(player + ",resign_threshold=-1", seed=1)
     assert never.select_move(lost.copy()) != RESIGN  # -1: plays on (here it must pass)
+    raw = build_agent(f"alphago:policy={nets['policy']},lambda=1,visits=1,batch=1", seed=1)
+    assert raw.select_move(lost.copy()) != RESIGN  # one rollout is no evaluation
+    assert raw.last_root[1] < -0.8  # ... though its Q is below the threshold
+    few = build_agent(player + ",resign_min_visits=65", seed=1)
+    assert few.select_move(lost.copy()) != RESIGN
 
 
 def test_rollout_policy_values_are_outcomes(nets):
