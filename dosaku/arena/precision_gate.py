@@ -42,6 +42,8 @@ from dosaku.rules.types import BLACK, WHITE
 
 CANDIDATES = (("torch", "bf16"), ("torch", "fp16"), ("torch", "int8"),
               ("onnxruntime", "fp32"), ("onnxruntime", "int8"))
+SLOW = 0.5
+"""Share of fp32's batch-1 speed under which a candidate is not measured further."""
 SHARED_GAMES = Path(__file__).resolve().parents[3] / "shared" / "data" / "games"
 
 
@@ -134,8 +136,11 @@ def fp32_outputs(net: GoNet, planes: np.ndarray) -> tuple[np.ndarray | None, np.
             values if net.value_head is not None else None)
 
 
-def compare(net: GoNet, runner, held_out: np.ndarray, batch: int = 64) -> Agreement:
-    ref = fp32_outputs(net, held_out)
+def compare(net: GoNet, runner, held_out: np.ndarray, batch: int = 64,
+            ref: tuple[np.ndarray | None, np.ndarray | None] | None = None) -> Agreement:
+    """``runner`` against the fp32 ``net`` on ``held_out`` (``ref``: fp32's outputs there, if
+    already computed)."""
+    ref = fp32_outputs(net, held_out) if ref is None else ref
     parts = [runner.run(np.ascontiguousarray(held_out[i:i + batch]))
              for i in range(0, len(held_out), batch)]
     logits, values = (np.concatenate([p[k] for p in parts]) for k in (0, 1))
@@ -149,14 +154,32 @@ def measure_candidates(net: GoNet, calibration: np.ndarray, held_out: np.ndarray
                        progress: Callable[[str], None] | None = None) -> list[Candidate]:
     """Torch fp32 and every (backend, precision) of :data:`CANDIDATES`: agreement with fp32
     on ``held_out`` and positions/s per batch size. ``qat_steps`` > 0: an int8 that fails the
-    gate is fine-tuned (distilled from fp32 on the calibration planes) and measured again."""
+    gate is fine-tuned (distilled from fp32 on the calibration planes) and measured again.
+
+    A candidate under :data:`SLOW` of fp32's speed at batch 1 is not measured further (fails,
+    its agreement NaN): ``auto`` would never take it, and without the CPU's units for it the
+    rest could take many minutes (bf16 on an AVX2-only CPU: 0.7 positions/s for the 13 x 192
+    policy net, where fp32 ran 20)."""
     torch.set_num_threads(1)
     rows = np.arange(max(batches)) % len(held_out)
     speed_planes = held_out[rows]
+    ref = fp32_outputs(net, held_out)
+    fp32_first: list[float] = []
 
     def measured(runner, note: str) -> Candidate:
-        agree = compare(net, runner, held_out)
-        speed = {b: measure(runner, speed_planes[:b], seconds) for b in batches}
+        first = measure(runner, speed_planes[:1], seconds)
+        if fp32_first and first < SLOW * fp32_first[0]:
+            if progress is not None:
+                progress(f"{runner.backend} {runner.precision} {note}: {first:.1f} positions/s "
+                         f"at batch 1, fp32 {fp32_first[0]:.1f}: not measured further")
+            return Candidate(runner.backend, runner.precision,
+                             Agreement(0, float("nan"), float("nan"), float("nan")), False,
+                             {1: first}, f"{note}; under {SLOW:.0%} of fp32's speed here")
+        if not fp32_first:  # the reference, measured first
+            fp32_first.append(first)
+        agree = compare(net, runner, held_out, ref=ref)
+        speed = {1: first} | {b: measure(runner, speed_planes[:b], seconds)
+                              for b in batches if b != 1}
         if progress is not None:
             progress(f"{runner.backend} {runner.precision} {note}: top-1 {agree.top1:.4f}, "
                      f"value MAE {agree.value_mae:.4f}")

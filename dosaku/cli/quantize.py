@@ -59,6 +59,15 @@ def figure(value: float, digits: int) -> str:
     return "-" if value != value else f"{value:.{digits}f}"
 
 
+def speed_cell(speed: float | None, fp32: float) -> str:
+    """'1,234 (2.1×)'; '0.7 (0.04×)' for a crawl; '-' where not measured."""
+    if speed is None:
+        return "-"
+    if speed < 10:
+        return f"{speed:.1f} ({speed / fp32:.2f}×)"
+    return f"{speed:,.0f} ({speed / fp32:.1f}×)"
+
+
 def gate_table(candidates) -> str:
     batches = sorted({b for c in candidates for b in c.speed})
     fp32 = candidates[0].speed
@@ -70,7 +79,7 @@ def gate_table(candidates) -> str:
         rows.append([c.backend, c.precision, c.note, figure(a.top1, 4),
                      figure(a.near_top1, 4), figure(a.kl, 5),
                      figure(a.value_mae, 4), "pass" if c.passed else "FAIL"]
-                    + [f"{c.speed[b]:,.0f} ({c.speed[b] / fp32[b]:.1f}×)" for b in batches])
+                    + [speed_cell(c.speed.get(b), fp32[b]) for b in batches])
     return table(head, rows)
 
 

@@ -176,3 +176,22 @@ def test_precision_match_counts_both_colours(tiny_net, calibration, tmp_path):
     assert match.fast_evaluations_per_move > 0
     with pytest.raises(ValueError, match="not both"):
         play_precision_match(path, "torch", "int8", games=1, visits=4, seconds=0.1)
+
+
+def test_the_gate_skips_a_candidate_far_slower_than_fp32(tiny_net, calibration, monkeypatch):
+    """A precision this CPU has no units for (bf16 without AVX-512 BF16 ran 25x slower than
+    fp32) is timed at batch 1 and not gated further; the others are measured in full."""
+    from dosaku.arena import precision_gate
+    from dosaku.cli.quantize import gate_table
+
+    speeds = {"fp32": 1000.0, "bf16": 10.0, "fp16": 900.0, "int8": 3000.0}
+    monkeypatch.setattr(precision_gate, "measure",
+                        lambda runner, planes, seconds: speeds[runner.precision])
+    found = precision_gate.measure_candidates(tiny_net, calibration, calibration[:6],
+                                              batches=(1, 8))
+    by_kind = {(c.backend, c.precision): c for c in found}
+    slow = by_kind[("torch", "bf16")]
+    assert not slow.passed and slow.agreement.positions == 0 and slow.speed == {1: 10.0}
+    for kind in (("torch", "fp16"), ("torch", "int8"), ("onnxruntime", "fp32")):
+        assert by_kind[kind].agreement.positions == 6 and set(by_kind[kind].speed) == {1, 8}
+    assert "under 50% of fp32" in slow.note and "| - |" in gate_table(found)
