@@ -8,11 +8,16 @@ import pytest
 @pytest.fixture(autouse=True, scope="session")
 def onnx_cache_in_a_temporary_folder(tmp_path_factory):
     """ONNX exports made on the spot go to a folder of this test session, not the user's
-    ~/.cache (subprocesses inherit the variable)."""
-    previous = os.environ.get("DOSAKU_CACHE")
-    os.environ["DOSAKU_CACHE"] = str(tmp_path_factory.mktemp("dosaku-cache"))
+    ~/.cache, and ``auto`` does not time backends (subprocesses inherit the variables)."""
+    settings = {"DOSAKU_CACHE": str(tmp_path_factory.mktemp("dosaku-cache")),
+                # auto never times torch against ONNX Runtime here: which backend a test gets
+                # must not depend on the machine (tests/agents/test_agents_backend.py times it)
+                "DOSAKU_TIME_BACKENDS": "0"}
+    previous = {name: os.environ.get(name) for name in settings}
+    os.environ.update(settings)
     yield
-    if previous is None:
-        os.environ.pop("DOSAKU_CACHE", None)
-    else:
-        os.environ["DOSAKU_CACHE"] = previous
+    for name, value in previous.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value

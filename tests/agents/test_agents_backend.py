@@ -195,3 +195,26 @@ def test_the_gate_skips_a_candidate_far_slower_than_fp32(tiny_net, calibration, 
     for kind in (("torch", "fp16"), ("torch", "int8"), ("onnxruntime", "fp32")):
         assert by_kind[kind].agreement.positions == 6 and set(by_kind[kind].speed) == {1, 8}
     assert "under 50% of fp32" in slow.note and "| - |" in gate_table(found)
+
+
+def test_auto_without_a_record_here_times_torch_against_onnx_once(tiny_net, tmp_path,
+                                                                  monkeypatch):
+    """No gate record for this machine: fp32 on whichever backend is faster here, timed once
+    and remembered per checkpoint and machine; never where outputs differ or on a record."""
+    from dosaku.nets.inference import runner
+
+    monkeypatch.setenv("DOSAKU_TIME_BACKENDS", "1")
+    monkeypatch.setenv("DOSAKU_CACHE", str(tmp_path / "cache"))
+    speeds = {"torch": 100.0, "onnxruntime": 300.0}
+    monkeypatch.setattr(runner, "measure", lambda r, planes, seconds: speeds[r.backend])
+    path = save_model(tiny_net, tmp_path / "net.safetensors")
+    chosen = NetEvaluator(path, backend="auto", precision="auto")
+    assert (chosen.backend, chosen.precision) == ("onnxruntime", "fp32")
+    remembered = list((tmp_path / "cache" / "speed").glob("net-*.json"))
+    assert len(remembered) == 1 and json.loads(remembered[0].read_text())["same"]
+    speeds.update(torch=1000.0)  # remembered: not timed again
+    assert NetEvaluator(path, backend="auto", precision="auto").backend == "onnxruntime"
+    assert NetEvaluator(path, backend="auto", precision="auto", batch_size=4).backend == "torch"
+    assert NetEvaluator(path, backend="torch", precision="auto").backend == "torch"
+    monkeypatch.setenv("DOSAKU_TIME_BACKENDS", "0")
+    assert NetEvaluator(path, backend="auto", precision="auto", batch_size=2).backend == "torch"

@@ -20,6 +20,7 @@ message saying how to make one.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import tempfile
 import time
@@ -34,7 +35,7 @@ from torch import nn
 from ..checkpoint import load_model
 from ..config import ModelConfig
 from ..model import GoNet
-from .gate import file_sha256, read_record
+from .gate import file_sha256, machine, read_record
 from .onnx_runtime import ONNX_PRECISIONS, export_onnx, onnx_header, onnx_session
 from .quantize import PRECISIONS, check_precision, quantize
 
@@ -124,23 +125,81 @@ def write_calibration(planes: np.ndarray, path: str | PathLike) -> Path:
     return Path(path)
 
 
+def record_choice(path: Path | None, backend: str, precision: str,
+                  batch: int) -> tuple[str, str] | None:
+    """The fastest candidate that passed at ``batch`` in the model's gate record of this
+    machine (restricted to the backend or precision given); None without a usable record (none,
+    none passed, or measured elsewhere or on other weights)."""
+    if path is None or not sidecar(path, "gate.json").is_file():
+        return None
+    record = read_record(sidecar(path, "gate.json"))  # this machine's, if any
+    if record is None:
+        return None
+    record.candidates = [c for c in record.candidates
+                         if backend in ("auto", c.backend) and precision in ("auto", c.precision)]
+    best = record.fastest(batch, sha256=file_sha256(path) if record.model_sha256 else None)
+    return None if best is None else (best.backend, best.precision)
+
+
 def resolve_auto(path: Path | None, backend: str, precision: str,
                  batch: int) -> tuple[str, str]:
-    """Fill in ``auto`` from the model's gate record: the fastest candidate that passed at
-    ``batch`` on this machine (restricted to the backend or precision given); fp32 on torch
-    when there is no record, none passed, or it was measured elsewhere or on other weights."""
-    record = None
-    if path is not None and sidecar(path, "gate.json").is_file():
-        record = read_record(sidecar(path, "gate.json"))  # this machine's, if any
-    if record is not None:
-        record.candidates = [c for c in record.candidates
-                             if backend in ("auto", c.backend)
-                             and precision in ("auto", c.precision)]
-        best = record.fastest(batch, sha256=file_sha256(path) if record.model_sha256 else None)
-        if best is not None:
-            return best.backend, best.precision
+    """Fill in ``auto`` from the model's gate record (:func:`record_choice`); fp32 on torch
+    when it has no usable one. (:func:`open_runner` then times torch against ONNX Runtime
+    fp32 where ``auto`` backend is left to it: :func:`timed_fp32_backend`.)"""
+    choice = record_choice(path, backend, precision, batch)
+    if choice is not None:
+        return choice
     return ("torch" if backend == "auto" else backend,
             "fp32" if precision == "auto" else precision)
+
+
+FP32_ONNX_TOLERANCE = 1e-3
+"""Largest |difference| of logits or values for which an ONNX fp32 export counts as the same
+net (the same arithmetic in another order differs by ~1e-5)."""
+
+
+def timing_enabled() -> bool:
+    """``DOSAKU_TIME_BACKENDS=0`` turns :func:`timed_fp32_backend` off (torch, no timing); the
+    test suite does, so that which backend a test gets never depends on the machine."""
+    return os.environ.get("DOSAKU_TIME_BACKENDS", "1") != "0"
+
+
+def timed_fp32_backend(net: GoNet, path: Path, batch: int, threads: int | None) -> str:
+    """``torch`` or ``onnxruntime``, whichever runs this checkpoint faster in fp32 at ``batch``
+    on this machine, for ``auto`` where no gate record was made here: both compute the same
+    fp32 net (checked here on random planes), so speed alone decides, as KataGo tunes its
+    kernels on a machine's first run. Timed once (~1 s, plus the ONNX export) and remembered
+    in ``$DOSAKU_CACHE/speed/`` under the checkpoint's digest and the machine; ONNX Runtime
+    ran the 9x9 net 1.5-4.4x and the 19x19 policy net 1.2-1.7x faster than eager torch on
+    this project's machines, but that is not true everywhere."""
+    digest = file_sha256(path)
+    here = json.dumps(machine(), sort_keys=True)
+    key = hashlib.sha256(f"{digest} {here} {batch} {threads}".encode()).hexdigest()[:24]
+    remembered = onnx_cache().parent / "speed" / f"{path.stem}-{key}.json"
+    try:
+        return json.loads(remembered.read_text())["backend"]
+    except (OSError, ValueError, KeyError):
+        pass
+    exported = cached_onnx(net, path, "fp32", None)
+    if exported is None:
+        return "torch"
+    runners = {"torch": TorchRunner(net), "onnxruntime": OnnxRunner(exported, threads)}
+    c, n = net.config.in_planes, net.config.board_size
+    planes = (np.random.default_rng(0).random((batch, c, n, n)) < 0.3).astype(np.float32)
+    outputs = [runner.run(planes) for runner in runners.values()]
+    same = all(np.abs(a - b).max() <= FP32_ONNX_TOLERANCE for a, b in zip(*outputs, strict=True))
+    speed = {name: measure(runner, planes, 0.3) for name, runner in runners.items()}
+    fastest = "onnxruntime" if same and speed["onnxruntime"] > 1.05 * speed["torch"] else "torch"
+    try:
+        remembered.parent.mkdir(parents=True, exist_ok=True)
+        tmp = remembered.with_name(f"{remembered.name}.{os.getpid()}.tmp")
+        tmp.write_text(json.dumps({"backend": fastest, "speed": speed, "same": same,
+                                   "batch": batch, "machine": machine(), "model": str(path),
+                                   "model_sha256": digest}, indent=1) + "\n")
+        os.replace(tmp, remembered)
+    except OSError:
+        pass  # not remembered: timed again next time
+    return fastest
 
 
 def onnx_cache() -> Path:
@@ -202,6 +261,9 @@ def open_runner(model: GoNet | str | PathLike, backend: str = "torch", precision
     if precision != "auto":
         check_precision(precision)
     path = None if isinstance(model, nn.Module) else Path(model)
+    timed = (backend == "auto" and precision in ("auto", "fp32") and path is not None
+             and torch.device(device).type == "cpu" and timing_enabled()
+             and record_choice(path, backend, precision, batch) is None)
     backend, precision = resolve_auto(path, backend, precision, batch)
     if backend == "onnxruntime" and precision not in ONNX_PRECISIONS:
         raise ValueError(f"onnxruntime runs {', '.join(ONNX_PRECISIONS)}, not {precision}; "
@@ -218,6 +280,8 @@ def open_runner(model: GoNet | str | PathLike, backend: str = "torch", precision
         calibration = read_calibration(sidecar(path, "calibration.npz"))
     if threads is not None:
         torch.set_num_threads(threads)  # one per process: oversubscription is ruinous
+    if timed:
+        backend = timed_fp32_backend(net, path, batch, threads)
     if backend == "onnxruntime":
         # cached when the export depends on files only (calibration planes handed in, as
         # self-play's fresh ones each generation, would only fill the cache)
