@@ -170,8 +170,8 @@ def timed_fp32_backend(net: GoNet, path: Path, batch: int, threads: int | None) 
     fp32 net (checked here on random planes), so speed alone decides, as KataGo tunes its
     kernels on a machine's first run. Timed once (~1 s, plus the ONNX export) and remembered
     in ``$DOSAKU_CACHE/speed/`` under the checkpoint's digest and the machine; ONNX Runtime
-    ran the 9x9 net 1.5-4.4x and the 19x19 policy net 1.2-1.7x faster than eager torch on
-    this project's machines, but that is not true everywhere."""
+    ran the 9x9 net 1.4-4.4x and the 19x19 policy net 1.0-1.7x as fast as eager torch on
+    this project's two machine classes, but that need not hold everywhere."""
     digest = file_sha256(path)
     here = json.dumps(machine(), sort_keys=True)
     key = hashlib.sha256(f"{digest} {here} {batch} {threads}".encode()).hexdigest()[:24]
@@ -261,10 +261,10 @@ def open_runner(model: GoNet | str | PathLike, backend: str = "torch", precision
     if precision != "auto":
         check_precision(precision)
     path = None if isinstance(model, nn.Module) else Path(model)
-    timed = (backend == "auto" and precision in ("auto", "fp32") and path is not None
-             and torch.device(device).type == "cpu" and timing_enabled()
-             and record_choice(path, backend, precision, batch) is None)
-    backend, precision = resolve_auto(path, backend, precision, batch)
+    choice = record_choice(path, backend, precision, batch)
+    timed = (choice is None and backend == "auto" and precision in ("auto", "fp32")
+             and path is not None and torch.device(device).type == "cpu" and timing_enabled())
+    backend, precision = choice or resolve_auto(None, backend, precision, batch)
     if backend == "onnxruntime" and precision not in ONNX_PRECISIONS:
         raise ValueError(f"onnxruntime runs {', '.join(ONNX_PRECISIONS)}, not {precision}; "
                          f"use backend=torch for {precision}")
