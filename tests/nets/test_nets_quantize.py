@@ -180,6 +180,9 @@ def test_a_gate_file_keeps_one_record_per_machine_of_the_same_weights(tmp_path):
     retrained = GateRecord("m", machine(), here.candidates, model_sha256="cd" * 32)
     write_record(retrained, path)  # new weights: every older record is stale
     assert read_records(path) == [retrained]
+    path.write_text("{ not json")  # a broken file does not cost the new measurement
+    write_record(here, path)
+    assert read_records(path) == [here]
     legacy = asdict(there)  # a file written before several records were kept
     path.write_text(json.dumps(legacy))
     assert read_records(path) == [there]

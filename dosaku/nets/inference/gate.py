@@ -107,17 +107,17 @@ AVX2 only, bf16 ran at 0.7 positions/s where the record of one with AVX-512 BF16
 
 def cpu_info() -> tuple[str, str]:
     """(model name, the :data:`SPEED_FLAGS` it has, space-separated) from /proc/cpuinfo."""
-    cpu, flags = platform.processor(), set()
+    cpu, flags = "", set()
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
             key, _, value = line.partition(":")
-            if key.strip() == "model name" and cpu == platform.processor():
+            if key.strip() == "model name" and not cpu:
                 cpu = value.strip()
             elif key.strip() == "flags" and not flags:
                 flags = set(value.split())
     except OSError:
         pass
-    return cpu, " ".join(f for f in SPEED_FLAGS if f in flags)
+    return cpu or platform.processor(), " ".join(f for f in SPEED_FLAGS if f in flags)
 
 
 def machine() -> dict[str, str]:
@@ -188,7 +188,11 @@ def write_record(record: GateRecord, path: str | PathLike) -> Path:
     keeps one record per machine: this one replaces an earlier record of the same machine,
     and records of other weights (another ``model_sha256``) are dropped as stale."""
     path = Path(path)
-    kept = [r for r in (read_records(path) if path.is_file() else [])
+    try:
+        earlier = read_records(path) if path.is_file() else []
+    except ValueError:  # not a gate file: replaced, so the new measurement is not lost
+        earlier = []
+    kept = [r for r in earlier
             if r.machine != record.machine
             and not (record.model_sha256 and r.model_sha256 != record.model_sha256)]
     tmp = path.with_suffix(path.suffix + ".tmp")
