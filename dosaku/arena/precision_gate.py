@@ -158,25 +158,22 @@ def measure_candidates(net: GoNet, calibration: np.ndarray, held_out: np.ndarray
 
     A candidate under :data:`SLOW` of fp32's speed at batch 1 is not measured further (fails,
     its agreement NaN): ``auto`` would never take it, and without the CPU's units for it the
-    rest could take many minutes (bf16 on an AVX2-only CPU: 0.7 positions/s for the 13 x 192
-    policy net, where fp32 ran 20)."""
+    rest could take many minutes (bf16 on an AVX2-only CPU: 0.6 positions/s for the 13 x 192
+    policy net at batch 1, where fp32 ran 15)."""
     torch.set_num_threads(1)
     rows = np.arange(max(batches)) % len(held_out)
     speed_planes = held_out[rows]
     ref = fp32_outputs(net, held_out)
-    fp32_first: list[float] = []
 
-    def measured(runner, note: str) -> Candidate:
+    def measured(runner, note: str, fp32_speed: float = 0.0) -> Candidate:
         first = measure(runner, speed_planes[:1], seconds)
-        if fp32_first and first < SLOW * fp32_first[0]:
+        if first < SLOW * fp32_speed:
             if progress is not None:
                 progress(f"{runner.backend} {runner.precision} {note}: {first:.1f} positions/s "
-                         f"at batch 1, fp32 {fp32_first[0]:.1f}: not measured further")
+                         f"at batch 1, fp32 {fp32_speed:.1f}: not measured further")
             return Candidate(runner.backend, runner.precision,
                              Agreement(0, float("nan"), float("nan"), float("nan")), False,
                              {1: first}, f"{note}; under {SLOW:.0%} of fp32's speed here")
-        if not fp32_first:  # the reference, measured first
-            fp32_first.append(first)
         agree = compare(net, runner, held_out, ref=ref)
         speed = {1: first} | {b: measure(runner, speed_planes[:b], seconds)
                               for b in batches if b != 1}
@@ -187,12 +184,13 @@ def measure_candidates(net: GoNet, calibration: np.ndarray, held_out: np.ndarray
                          note)
 
     found = [measured(TorchRunner(net), "reference")]
+    fp32_speed = found[0].speed[1]
     for backend, precision in CANDIDATES:
         runner = open_runner(net, backend, precision, calibration=calibration)
-        found.append(measured(runner, "post-training"))
+        found.append(measured(runner, "post-training", fp32_speed))
         if (backend, precision) == ("torch", "int8") and not found[-1].passed and qat_steps:
             tuned = finetune_int8(net, torch.from_numpy(calibration), steps=qat_steps)
-            found.append(measured(TorchRunner(tuned), f"QAT, {qat_steps} steps"))
+            found.append(measured(TorchRunner(tuned), f"QAT, {qat_steps} steps", fp32_speed))
     return found
 
 

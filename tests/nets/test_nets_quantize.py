@@ -15,7 +15,7 @@ from dosaku.nets import create_model
 from dosaku.nets.inference import (GATE, Agreement, GateRecord, OnnxRunner, TorchRunner,
                                    agreement, finetune_int8, quantize, read_record, sidecar,
                                    write_record)
-from dosaku.nets.inference.gate import SPEED_FLAGS, Candidate, machine, read_records
+from dosaku.nets.inference.gate import Candidate, cpu_info, machine, read_records
 from dosaku.nets.inference.onnx_runtime import export_onnx, onnx_header
 
 TINY = {
@@ -188,11 +188,12 @@ def test_a_gate_file_keeps_one_record_per_machine_of_the_same_weights(tmp_path):
     assert read_records(path) == [there]
 
 
-def test_the_machine_names_its_instruction_sets():
-    isa = machine()["isa"].split()
-    assert set(isa) <= set(SPEED_FLAGS)
-    if "avx512_bf16" in open("/proc/cpuinfo").read():
-        assert "avx512_bf16" in isa
+def test_two_cpus_of_one_name_differ_by_their_instruction_sets():
+    head = "processor\t: 0\nmodel name\t: AMD EPYC\nflags\t\t: fpu sse2 avx2 fma f16c "
+    bf16 = cpu_info(head + "avx512f avx512_vnni avx512_bf16 hypervisor\nprocessor\t: 1\n")
+    plain = cpu_info(head + "hypervisor\n")
+    assert bf16 == ("AMD EPYC", "avx2 fma f16c avx512f avx512_vnni avx512_bf16")
+    assert plain == ("AMD EPYC", "avx2 fma f16c") and machine()["isa"] == cpu_info()[1]
 
 
 def test_side_files_sit_beside_the_checkpoint(tmp_path):

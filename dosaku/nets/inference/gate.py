@@ -101,22 +101,26 @@ SPEED_FLAGS = ("avx2", "fma", "f16c", "avx512f", "avx512bw", "avx512_vnni", "avx
                "avx512_fp16", "avx_vnni", "amx_tile", "amx_int8", "amx_bf16")
 """CPU instruction sets the kernels' speed hinges on. Two machines with the same model name
 can differ here (a cloud 'AMD EPYC' with or without AVX-512): measured on a 2-core one with
-AVX2 only, bf16 ran at 0.7 positions/s where the record of one with AVX-512 BF16 said 174 (the
-13 x 192 policy net, batch 8), so a record that ignored them made the player 25x slower."""
+AVX2 only, bf16 ran at 0.6 positions/s where the record of one with AVX-512 BF16 said 135 (the
+13 x 192 policy net, batch 1; fp32 there: 15), so a record that ignored them made the player
+25x slower."""
 
 
-def cpu_info() -> tuple[str, str]:
-    """(model name, the :data:`SPEED_FLAGS` it has, space-separated) from /proc/cpuinfo."""
+def cpu_info(text: str | None = None) -> tuple[str, str]:
+    """(model name, the :data:`SPEED_FLAGS` it has, space-separated) from ``text`` in the form
+    of /proc/cpuinfo (default: that file)."""
+    if text is None:
+        try:
+            text = Path("/proc/cpuinfo").read_text()
+        except OSError:
+            text = ""
     cpu, flags = "", set()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            key, _, value = line.partition(":")
-            if key.strip() == "model name" and not cpu:
-                cpu = value.strip()
-            elif key.strip() == "flags" and not flags:
-                flags = set(value.split())
-    except OSError:
-        pass
+    for line in text.splitlines():
+        key, _, value = line.partition(":")
+        if key.strip() == "model name" and not cpu:
+            cpu = value.strip()
+        elif key.strip() == "flags" and not flags:
+            flags = set(value.split())
     return cpu or platform.processor(), " ".join(f for f in SPEED_FLAGS if f in flags)
 
 

@@ -146,9 +146,11 @@ def resolve_auto(path: Path | None, backend: str, precision: str,
     """Fill in ``auto`` from the model's gate record (:func:`record_choice`); fp32 on torch
     when it has no usable one. (:func:`open_runner` then times torch against ONNX Runtime
     fp32 where ``auto`` backend is left to it: :func:`timed_fp32_backend`.)"""
-    choice = record_choice(path, backend, precision, batch)
-    if choice is not None:
-        return choice
+    return record_choice(path, backend, precision, batch) or plain(backend, precision)
+
+
+def plain(backend: str, precision: str) -> tuple[str, str]:
+    """``auto`` with nothing measured: eager torch, fp32."""
     return ("torch" if backend == "auto" else backend,
             "fp32" if precision == "auto" else precision)
 
@@ -264,7 +266,7 @@ def open_runner(model: GoNet | str | PathLike, backend: str = "torch", precision
     choice = record_choice(path, backend, precision, batch)
     timed = (choice is None and backend == "auto" and precision in ("auto", "fp32")
              and path is not None and torch.device(device).type == "cpu" and timing_enabled())
-    backend, precision = choice or resolve_auto(None, backend, precision, batch)
+    backend, precision = choice or plain(backend, precision)
     if backend == "onnxruntime" and precision not in ONNX_PRECISIONS:
         raise ValueError(f"onnxruntime runs {', '.join(ONNX_PRECISIONS)}, not {precision}; "
                          f"use backend=torch for {precision}")
